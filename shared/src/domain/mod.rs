@@ -1,0 +1,13 @@
+//! Domain newtypes: every identifier is parsed once at the edge and carried typed.
+
+mod ids;
+mod job_name;
+mod labels;
+mod object_uri;
+mod version;
+
+pub use ids::{FeatureId, ImageId, NodeId, ObjectId};
+pub use job_name::JobName;
+pub use labels::{ColorName, Label};
+pub use object_uri::ObjectUri;
+pub use version::{FeatureSetName, ModelVersion};

@@ -1,0 +1,113 @@
+//! HTTP plumbing every function shares: error responses, ops routes, common
+//! layers, and serving with graceful shutdown on SIGTERM.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde_json::json;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::Error;
+
+/// Largest request body any function accepts (events and batch lookups are small).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// An [`Error`] as an HTTP response: `{"error": kind, "message": text}`.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl ApiError {
+    /// A 400 with a message.
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Self(Error::Invalid(msg.into()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind) = match &self.0 {
+            Error::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Error::Backend { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "request failed");
+        } else {
+            tracing::info!(error = %self.0, "request rejected");
+        }
+        (status, Json(json!({"error": kind, "message": self.0.to_string()}))).into_response()
+    }
+}
+
+/// `GET /healthz`: cheap, no backend calls.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn metrics_route(State(handle): State<PrometheusHandle>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render())
+}
+
+/// Adds `/healthz` and `/metrics` (kept outside the access log) and the
+/// common layers: body limit, request ids, tracing.
+pub fn with_ops(app: Router) -> Router {
+    let handle = crate::metrics::install();
+    let ops = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_route))
+        .with_state(handle);
+    let traced = app
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    ops.merge(traced).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+}
+
+/// Binds `127.0.0.1:port` or `0.0.0.0:port`; port 0 picks a free one (tests).
+pub async fn bind(host: &str, port: u16) -> std::io::Result<TcpListener> {
+    TcpListener::bind((host, port)).await
+}
+
+/// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
+pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
+    let addr: SocketAddr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+/// Resolves on SIGTERM (Knative scale-down) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received, draining");
+}

@@ -1,0 +1,301 @@
+"""Knative manifests: kustomize builds, schemas, and the rules the deployment relies on."""
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from conftest import (
+    FUNCTIONS, KNATIVE, OVERLAYS, by_name, ksvcs, kustomize, node_modules, of_kind,
+    rendered_overlay,
+)
+
+KNATIVE_GROUPS = ("serving.knative.dev", "eventing.knative.dev", "sources.knative.dev")
+K8S_VERSION = "1.31"
+SECRET_KEYS = {
+    "NEO4J_PASSWORD": ("sightgraph-neo4j", "password"),
+    "REDIS_PASSWORD": ("sightgraph-redis", "auth"),
+    "ADMIN_TOKEN": ("sightgraph-admin", "token"),
+}
+SECRETISH = re.compile(r"(PASSWORD|TOKEN|SECRET|AUTH|KEY)$")
+# Fields Knative's Service spec accepts; anything else (e.g. a `selector` injected by
+# kustomize commonLabels) is rejected by the Knative webhook though the schemas allow it.
+KSVC_SPEC_FIELDS = {"template", "traffic"}
+KSVC_TEMPLATE_FIELDS = {"metadata", "spec"}
+REVISION_SPEC_FIELDS = {
+    "containers", "volumes", "serviceAccountName", "enableServiceLinks", "containerConcurrency",
+    "timeoutSeconds", "responseStartTimeoutSeconds", "idleTimeoutSeconds", "imagePullSecrets",
+    "automountServiceAccountToken", "affinity", "nodeSelector", "tolerations",
+    "runtimeClassName", "priorityClassName", "securityContext", "initContainers",
+}
+
+
+def relative(path: Path, start: Path) -> str:
+    """kustomize refuses absolute resource paths."""
+    return os.path.relpath(path, start)
+
+
+def every_manifest():
+    return sorted(p for p in KNATIVE.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", every_manifest(), ids=lambda p: str(p.relative_to(KNATIVE)))
+def test_every_manifest_parses_as_yaml(path):
+    docs = list(yaml.safe_load_all(path.read_text()))
+    # A manifest or kustomization is a mapping; a JSON 6902 patch is a list of operations.
+    assert docs and all(isinstance(d, (dict, list)) for d in docs if d is not None), path
+    for doc in docs:
+        if isinstance(doc, list):
+            assert all({"op", "path"} <= set(op) for op in doc), f"{path}: not a JSON patch"
+
+
+def test_knative_objects_match_the_knative_json_schemas(rendered):
+    objs = [o for o in rendered if o["apiVersion"].split("/")[0] in KNATIVE_GROUPS]
+    assert objs
+    out = subprocess.run(
+        ["node", str(Path(__file__).with_name("validate_knative.cjs"))],
+        input=json.dumps(objs), capture_output=True, text=True, check=False,
+        env={"NODE_PATH": node_modules(), "PATH": "/usr/bin:/usr/local/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stderr
+    problems = json.loads(out.stdout)
+    assert not problems, "\n".join(
+        f"{objs[p['index']]['kind']}/{objs[p['index']]['metadata']['name']}: {p['error']}" for p in problems
+    )
+
+
+def _validate_core(obj):
+    try:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as err:
+        pytest.fail(f"{obj['kind']}/{obj['metadata']['name']}: {err.message} at {list(err.path)}")
+
+
+def test_core_objects_match_the_kubernetes_schemas(rendered):
+    core = [o for o in rendered if "." not in o["apiVersion"].split("/")[0] or
+            o["apiVersion"].startswith(("rbac.authorization.k8s.io", "networking.k8s.io"))]
+    assert {o["kind"] for o in core} >= {"ServiceAccount", "Role", "RoleBinding", "ConfigMap"}
+    for obj in core:
+        _validate_core(obj)
+
+
+def test_the_example_job_matches_the_kubernetes_schema():
+    _validate_core(yaml.safe_load((KNATIVE / "examples/cv-processor-job.yaml").read_text()))
+
+
+def test_each_function_has_one_knative_service(rendered):
+    names = {s["metadata"]["name"] for s in ksvcs(rendered)}
+    assert names >= set(FUNCTIONS), names
+
+
+def test_knative_services_carry_no_field_knative_rejects(rendered):
+    for svc in ksvcs(rendered):
+        name = svc["metadata"]["name"]
+        assert set(svc["spec"]) <= KSVC_SPEC_FIELDS, f"{name}: spec has {set(svc['spec']) - KSVC_SPEC_FIELDS}"
+        template = svc["spec"]["template"]
+        assert set(template) <= KSVC_TEMPLATE_FIELDS, f"{name}: template has {set(template)}"
+        extra = set(template["spec"]) - REVISION_SPEC_FIELDS
+        assert not extra, f"{name}: revision spec has {extra}"
+
+
+def test_the_injected_field_check_catches_common_labels(tmp_path):
+    # Arrange: what a well-meant `commonLabels` does to the base.
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "resources": [relative(KNATIVE / "base", tmp_path)], "commonLabels": {"team": "vision"},
+    }))
+    # Act
+    svc = by_name(ksvcs(kustomize(tmp_path)), "feature-service")
+    # Assert: the selector appears, and the rule above would reject it.
+    assert "selector" in svc["spec"]
+    assert not set(svc["spec"]) <= KSVC_SPEC_FIELDS
+
+
+def test_services_probe_healthz_and_disable_service_links(rendered):
+    for svc in ksvcs(rendered):
+        if svc["metadata"]["name"] not in FUNCTIONS:
+            continue
+        spec = svc["spec"]["template"]["spec"]
+        assert spec["enableServiceLinks"] is False, svc["metadata"]["name"]
+        (container,) = spec["containers"]
+        for probe in ("readinessProbe", "livenessProbe"):
+            assert container[probe]["httpGet"]["path"] == "/healthz", (svc["metadata"]["name"], probe)
+            assert "port" not in container[probe]["httpGet"], "Knative probes the serving port itself"
+
+
+def test_services_set_resources_concurrency_and_autoscaling(rendered):
+    for svc in ksvcs(rendered):
+        name = svc["metadata"]["name"]
+        spec = svc["spec"]["template"]["spec"]
+        ann = svc["spec"]["template"]["metadata"]["annotations"]
+        for key in ("min-scale", "max-scale", "target"):
+            assert f"autoscaling.knative.dev/{key}" in ann, f"{name}: {key}"
+        assert int(ann["autoscaling.knative.dev/max-scale"]) >= int(ann["autoscaling.knative.dev/min-scale"])
+        assert spec["containerConcurrency"] >= 1, name
+        res = spec["containers"][0]["resources"]
+        assert {"cpu", "memory"} <= set(res["requests"]) and "memory" in res["limits"], name
+    fs = by_name(ksvcs(rendered), "feature-service")
+    assert "autoscaling.knative.dev/scale-down-delay" in fs["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_containers_run_as_non_root_on_a_read_only_filesystem(rendered):
+    for svc in ksvcs(rendered):
+        sc = svc["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+        assert sc["runAsNonRoot"] is True and sc["readOnlyRootFilesystem"] is True, svc["metadata"]["name"]
+        assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"]
+
+
+def test_secrets_come_from_secret_refs_never_literals(rendered):
+    for svc in ksvcs(rendered):
+        for c in svc["spec"]["template"]["spec"]["containers"]:
+            for env in c.get("env", []):
+                if SECRETISH.search(env["name"]):
+                    assert "value" not in env, f"{svc['metadata']['name']}: literal {env['name']}"
+                    ref = env["valueFrom"]["secretKeyRef"]
+                    assert (ref["name"], ref["key"]) == SECRET_KEYS[env["name"]], env
+    for cm in of_kind(rendered, "ConfigMap"):
+        secret_names = {name for name, _ in SECRET_KEYS.values()}
+        leaked = [k for k, v in cm["data"].items() if SECRETISH.search(k) and v not in secret_names]
+        assert not leaked, f"ConfigMap {cm['metadata']['name']} holds secret-looking keys {leaked}"
+    assert not of_kind(rendered, "Secret"), "Secrets are created from Secret Manager, not committed"
+
+
+def test_only_feature_service_gets_the_admin_token(rendered):
+    for svc in ksvcs(rendered):
+        names = {e["name"] for c in svc["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
+        assert ("ADMIN_TOKEN" in names) == (svc["metadata"]["name"] == "feature-service")
+
+
+def test_config_map_is_referenced_by_its_generated_name(rendered):
+    (cm,) = [c for c in of_kind(rendered, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    for svc in ksvcs(rendered):
+        for c in svc["spec"]["template"]["spec"]["containers"]:
+            for src in c.get("envFrom", []):
+                assert src["configMapRef"]["name"] == cm["metadata"]["name"]
+
+
+def test_config_map_holds_the_job_template_settings(rendered):
+    (cm,) = [c for c in of_kind(rendered, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    data = cm["data"]
+    for key in ("LAUNCHER", "JOB_NAMESPACE", "JOB_IMAGE", "JOB_SERVICE_ACCOUNT", "JOB_GPU_COUNT",
+                "JOB_CPU_REQUEST", "JOB_MEMORY_REQUEST", "JOB_MEMORY_LIMIT", "JOB_BACKOFF_LIMIT",
+                "JOB_TTL_SECONDS", "JOB_NEO4J_SECRET", "JOB_SINK", "RUST_LOG", "LOG_FORMAT", "PORT",
+                "NEO4J_URI", "NEO4J_USER", "NEO4J_DATABASE", "FEATURE_SET", "CACHE_TTL_SECONDS", "WARM_LIMIT"):
+        assert data.get(key), f"ConfigMap lacks {key}"
+    assert data["LAUNCHER"] == "kubernetes"
+    assert data["JOB_NAMESPACE"] == rendered[0]["metadata"].get("namespace", "sightgraph")
+    assert data["JOB_SINK"].endswith(f"/{data['JOB_NAMESPACE']}/default"), "JOB_SINK must be this namespace's broker"
+    sa_names = {s["metadata"]["name"] for s in of_kind(rendered, "ServiceAccount")}
+    assert data["JOB_SERVICE_ACCOUNT"] in sa_names
+    assert data["JOB_NEO4J_SECRET"] == SECRET_KEYS["NEO4J_PASSWORD"][0]
+
+
+def test_job_launcher_role_may_only_create_get_list_jobs(rendered):
+    (role,) = of_kind(rendered, "Role")
+    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list"]}]
+    assert not of_kind(rendered, "ClusterRole") and not of_kind(rendered, "ClusterRoleBinding")
+    (binding,) = of_kind(rendered, "RoleBinding")
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
+    (subject,) = binding["subjects"]
+    assert subject["kind"] == "ServiceAccount"
+    assert subject["namespace"] == role["metadata"]["namespace"]
+    trigger = by_name(ksvcs(rendered), "ingest-trigger")
+    assert trigger["spec"]["template"]["spec"]["serviceAccountName"] == subject["name"]
+    others = [s for s in ksvcs(rendered) if s["metadata"]["name"] != "ingest-trigger"]
+    assert all(s["spec"]["template"]["spec"]["serviceAccountName"] != subject["name"] for s in others)
+
+
+def test_triggers_filter_on_the_event_types_and_dead_letter(rendered):
+    triggers = {t["spec"]["subscriber"]["ref"]["name"]: t for t in of_kind(rendered, "Trigger")}
+    expected = {
+        "ingest-trigger": "google.cloud.storage.object.v1.finalized",
+        "feature-ingestor": "dev.sightgraph.features.extracted",
+        "cache-warmer": "dev.knative.sources.ping",
+    }
+    assert set(triggers) == set(expected)
+    for target, ce_type in expected.items():
+        t = triggers[target]
+        assert t["spec"]["filter"]["attributes"]["type"] == ce_type
+        delivery = t["spec"]["delivery"]
+        assert delivery["deadLetterSink"]["ref"]["name"] == "dead-letter"
+        assert delivery["retry"] >= 1 and delivery["backoffPolicy"] in ("exponential", "linear")
+        assert re.fullmatch(r"PT\d+(\.\d+)?S", delivery["backoffDelay"])
+    (broker,) = of_kind(rendered, "Broker")
+    assert broker["spec"]["delivery"]["deadLetterSink"]["ref"]["name"] == "dead-letter"
+    assert by_name(ksvcs(rendered), "dead-letter")
+
+
+def test_ping_source_reaches_cache_warmer_through_its_trigger(rendered):
+    (ping,) = of_kind(rendered, "PingSource")
+    assert ping["spec"]["sink"]["ref"]["kind"] == "Broker"
+    trigger = [t for t in of_kind(rendered, "Trigger") if t["spec"]["subscriber"]["ref"]["name"] == "cache-warmer"][0]
+    for attr, value in ping["spec"]["ceOverrides"]["extensions"].items():
+        assert trigger["spec"]["filter"]["attributes"][attr] == value
+
+
+def test_vpas_only_recommend_and_target_the_current_revision(rendered):
+    vpas = {v["metadata"]["name"]: v for v in of_kind(rendered, "VerticalPodAutoscaler")}
+    assert set(vpas) == set(FUNCTIONS)
+    for name, vpa in vpas.items():
+        assert vpa["spec"]["updatePolicy"]["updateMode"] == "Off"
+        revision = by_name(ksvcs(rendered), name)["spec"]["template"]["metadata"]["name"]
+        assert revision.startswith(f"{name}-")
+        assert vpa["spec"]["targetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{revision}-deployment"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlays_use_registry_images_and_a_matching_job_image(overlay):
+    objs = rendered_overlay(overlay)
+    images = {s["metadata"]["name"]: s["spec"]["template"]["spec"]["containers"][0]["image"] for s in ksvcs(objs)}
+    registries = {img.rsplit("/", 1)[0] for n, img in images.items() if n in FUNCTIONS}
+    assert len(registries) == 1 and registries.pop().endswith(f"sightgraph-{overlay}/sightgraph")
+    tags = {img.rsplit(":", 1)[1] for n, img in images.items() if n in FUNCTIONS}
+    (cm,) = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    assert cm["data"]["JOB_IMAGE"] == images["feature-service"].replace("feature-service:", "cv-processor:")
+    assert len(tags) == 1
+    sa = by_name(of_kind(objs, "ServiceAccount"), "sightgraph-cv-processor")
+    assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == (
+        f"sightgraph-cv-processor@sightgraph-{overlay}.iam.gserviceaccount.com")
+
+
+def test_visibility_event_consumers_are_cluster_local_and_prod_api_too():
+    for overlay in OVERLAYS:
+        for svc in ksvcs(rendered_overlay(overlay)):
+            local = svc["metadata"]["labels"].get("networking.knative.dev/visibility") == "cluster-local"
+            if svc["metadata"]["name"] == "feature-service":
+                assert local == (overlay == "prod"), overlay
+            else:
+                assert local, svc["metadata"]["name"]
+
+
+def test_pubsub_push_component_exposes_only_ingest_trigger(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "resources": [relative(KNATIVE / "overlays/prod", tmp_path)],
+        "components": [relative(KNATIVE / "components/pubsub-push", tmp_path)],
+    }))
+    public = {s["metadata"]["name"] for s in ksvcs(kustomize(tmp_path))
+              if "networking.knative.dev/visibility" not in s["metadata"]["labels"]}
+    assert public == {"ingest-trigger"}
+
+
+def test_example_job_agrees_with_the_config_map_and_the_gpu_pool():
+    job = yaml.safe_load((KNATIVE / "examples/cv-processor-job.yaml").read_text())
+    cm = [c for c in of_kind(rendered_overlay("dev"), "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")][0]["data"]
+    spec = job["spec"]
+    pod = spec["template"]["spec"]
+    (c,) = pod["containers"]
+    assert spec["backoffLimit"] == int(cm["JOB_BACKOFF_LIMIT"])
+    assert spec["ttlSecondsAfterFinished"] == int(cm["JOB_TTL_SECONDS"])
+    assert pod["serviceAccountName"] == cm["JOB_SERVICE_ACCOUNT"]
+    assert c["resources"]["limits"]["nvidia.com/gpu"] == int(cm["JOB_GPU_COUNT"])
+    assert c["resources"]["requests"] == {"cpu": cm["JOB_CPU_REQUEST"], "memory": cm["JOB_MEMORY_REQUEST"]}
+    assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod["tolerations"]
+    env = {e["name"]: e for e in c["env"]}
+    assert env["K_SINK"]["value"] == cm["JOB_SINK"]
+    assert env["NEO4J_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == cm["JOB_NEO4J_SECRET"]
+    assert "--image-uri" in c["args"] and "--sink" in c["args"]
+    policy = by_name(of_kind(rendered_overlay("dev"), "NetworkPolicy"), "cv-processor-deny-ingress")
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= job["spec"]["template"]["metadata"]["labels"].items()

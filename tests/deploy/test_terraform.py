@@ -1,0 +1,138 @@
+"""Terraform parsed with python-hcl2: file layout, pinned providers, variables, GKE settings."""
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from conftest import ROOT
+
+TF = ROOT / "terraform"
+EXPECTED_FILES = {"versions.tf", "variables.tf", "outputs.tf", "gke.tf", "node_pools.tf", "storage.tf",
+                  "eventarc.tf", "pubsub.tf", "redis.tf", "registry.tf", "iam.tf", "neo4j.tf"}
+
+
+def unquote(v):
+    if isinstance(v, str) and len(v) >= 2 and v[0] == v[-1] == '"':
+        return v[1:-1]
+    if isinstance(v, list):
+        return [unquote(x) for x in v]
+    if isinstance(v, dict):
+        return {unquote(k): unquote(x) for k, x in v.items() if k != "__is_block__"}
+    return v
+
+
+def parse(path: Path) -> dict:
+    with path.open() as f:
+        return unquote(hcl2.load(f))
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    merged: dict = {}
+    for path in sorted(TF.glob("*.tf")):
+        for key, blocks in parse(path).items():
+            merged.setdefault(key, []).extend(blocks)
+    return merged
+
+
+def resources(config, rtype) -> dict:
+    return {name: body for block in config.get("resource", []) for t, named in block.items()
+            if t == rtype for name, body in named.items()}
+
+
+def test_every_terraform_file_parses_and_the_layout_is_split_by_concern():
+    files = {p.name for p in TF.glob("*.tf")}
+    assert EXPECTED_FILES <= files, EXPECTED_FILES - files
+    for path in TF.glob("*.tf"):
+        parse(path)
+
+
+def test_providers_are_pinned_to_exact_versions(config):
+    (tf,) = config["terraform"]
+    providers = tf["required_providers"][0]
+    assert {"google", "google-beta", "kubernetes", "helm"} <= set(providers)
+    for name, spec in providers.items():
+        assert spec["version"][0].isdigit(), f"{name} is not pinned: {spec['version']}"
+
+
+def test_every_variable_has_a_description_and_inputs_are_validated(config):
+    variables = {n: b for block in config["variable"] for n, b in block.items()}
+    for name, body in variables.items():
+        assert body.get("description"), f"variable {name} has no description"
+    for name in ("project_id", "environment", "region", "gpu_max_nodes", "master_authorized_networks"):
+        assert variables[name].get("validation"), f"variable {name} has no validation"
+    outputs = {n: b for block in config["output"] for n, b in block.items()}
+    assert all(b.get("description") for b in outputs.values())
+
+
+def test_gpu_pool_autoscales_from_zero_to_five_t4s_behind_a_taint(config):
+    pools = resources(config, "google_container_node_pool")
+    gpu = [p for p in pools.values() if "guest_accelerator" in p["node_config"][0]]
+    assert len(gpu) == 1, "exactly one GPU node pool"
+    pool = gpu[0]
+    node = pool["node_config"][0]
+    (accel,) = node["guest_accelerator"]
+    assert accel["type"] == "nvidia-tesla-t4" and accel["count"] == 1
+    (auto,) = pool["autoscaling"]
+    assert auto["min_node_count"] == 0
+    variables = {n: b for block in config["variable"] for n, b in block.items()}
+    assert auto["max_node_count"] == "${var.gpu_max_nodes}" and variables["gpu_max_nodes"]["default"] == 5
+    assert node["taint"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
+    assert pool["management"] == [{"auto_repair": True, "auto_upgrade": True}]
+
+
+def test_every_node_pool_uses_workload_identity_and_shielded_nodes(config):
+    for name, pool in resources(config, "google_container_node_pool").items():
+        node = pool["node_config"][0]
+        assert node["workload_metadata_config"] == [{"mode": "GKE_METADATA"}], name
+        assert node["shielded_instance_config"][0]["enable_secure_boot"] is True, name
+        assert pool["management"][0]["auto_repair"] is True, name
+
+
+def test_cluster_is_private_with_workload_identity_and_a_release_channel(config):
+    (cluster,) = resources(config, "google_container_cluster").values()
+    assert cluster["private_cluster_config"][0]["enable_private_nodes"] is True
+    assert cluster["workload_identity_config"][0]["workload_pool"] == "${var.project_id}.svc.id.goog"
+    assert cluster["release_channel"]
+    assert cluster["vertical_pod_autoscaling"] == [{"enabled": True}]
+    assert cluster["remove_default_node_pool"] is True
+
+
+def test_redis_has_auth_and_transit_encryption(config):
+    (redis,) = resources(config, "google_redis_instance").values()
+    assert redis["auth_enabled"] is True
+    assert redis["transit_encryption_mode"] == "SERVER_AUTHENTICATION"
+
+
+def test_eventarc_sends_finalized_objects_to_the_broker_ingress(config):
+    (trigger,) = resources(config, "google_eventarc_trigger").values()
+    criteria = {c["attribute"]: c["value"] for c in trigger["matching_criteria"]}
+    assert criteria["type"] == "google.cloud.storage.object.v1.finalized"
+    gke = trigger["destination"][0]["gke"][0]
+    assert (gke["namespace"], gke["service"]) == ("knative-eventing", "broker-ingress")
+    assert gke["path"] == "/${var.knative_namespace}/default"
+
+
+def test_pubsub_path_notifies_on_finalize_and_pushes_to_ingest_trigger(config):
+    (note,) = resources(config, "google_storage_notification").values()
+    assert note["event_types"] == ["OBJECT_FINALIZE"] and note["payload_format"] == "JSON_API_V1"
+    (sub,) = resources(config, "google_pubsub_subscription").values()
+    assert sub["push_config"][0]["oidc_token"] and sub["dead_letter_policy"]
+
+
+def test_cv_processor_identity_only_reads_the_bucket_through_workload_identity(config):
+    wi = resources(config, "google_service_account_iam_member")["cv_processor_workload_identity"]
+    assert wi["role"] == "roles/iam.workloadIdentityUser"
+    assert wi["member"].endswith("[${var.knative_namespace}/sightgraph-cv-processor]")
+    grants = [b for b in resources(config, "google_storage_bucket_iam_member").values()]
+    assert [g["role"] for g in grants] == ["roles/storage.objectViewer"]
+    sa = resources(config, "google_service_account")["cv_processor"]
+    assert sa["account_id"] == "sightgraph-cv-processor", "the overlays' Workload Identity annotation uses this id"
+
+
+def test_neo4j_comes_from_the_official_chart_with_a_generated_password(config):
+    (release,) = resources(config, "helm_release").values()
+    assert release["repository"] == "https://helm.neo4j.com/neo4j" and release["chart"] == "neo4j"
+    assert release["version"] == "${var.neo4j_chart_version}"
+    assert release["set_sensitive"][0]["value"] == "${random_password.neo4j.result}"
+    assert "neo4j-password" in (TF / "secrets.tf").read_text()
