@@ -6,6 +6,7 @@
 //! interfaces together with their backends.
 
 pub mod cache;
+pub mod cloudevent;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -16,5 +17,7 @@ pub mod launcher;
 pub mod metrics;
 pub mod schema;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, Result};

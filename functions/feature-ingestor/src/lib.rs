@@ -1,0 +1,1 @@
+//! Writes extracted feature documents to the graph and the cache.

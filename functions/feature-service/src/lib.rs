@@ -1,0 +1,1 @@
+//! Serves feature lookups (cache-aside) and graph exploration.

@@ -1,0 +1,1 @@
+//! Turns GCS object-finalized events into one cv-processor run per image.

@@ -1,0 +1,133 @@
+//! Test helpers (feature `testing`): spawn a router on a free port, load
+//! fixture requests from `fixtures/events/`, and the contract every function
+//! must honour.
+//!
+//! A fixture file is an HTTP request as JSON:
+//! `{"method": "POST", "path": "/", "headers": {…}, "body": <JSON value or string>}`.
+//! Its name ends in `.valid.json`, `.ignored.json` or `.invalid.json`, so the
+//! expected outcome shows; `just invoke` sends the same files.
+
+use axum::Router;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A running server for one test.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// A client for it.
+    pub client: reqwest::Client,
+}
+
+impl TestServer {
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a fixture request.
+    pub async fn send(&self, fixture: &FixtureRequest) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(fixture.method.parse().expect("fixture method"), self.url(&fixture.path));
+        for (k, v) in &fixture.headers {
+            req = req.header(k, v);
+        }
+        req.body(fixture.body_bytes()).send().await.expect("request reaches the test server")
+    }
+}
+
+/// Serves `app` on 127.0.0.1 with a free port until the test ends.
+pub async fn spawn(app: Router) -> TestServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    TestServer { addr, client: reqwest::Client::new() }
+}
+
+/// One fixture request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FixtureRequest {
+    /// HTTP method.
+    #[serde(default = "post")]
+    pub method: String,
+    /// Path on the function.
+    #[serde(default = "root")]
+    pub path: String,
+    /// Headers (binary-mode CloudEvents carry `ce-*` here).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Body: JSON values are sent serialised, strings as they are.
+    #[serde(default)]
+    pub body: serde_json::Value,
+}
+
+fn post() -> String {
+    "POST".into()
+}
+
+fn root() -> String {
+    "/".into()
+}
+
+impl FixtureRequest {
+    /// The body as bytes.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match &self.body {
+            serde_json::Value::Null => Vec::new(),
+            serde_json::Value::String(s) => s.clone().into_bytes(),
+            v => serde_json::to_vec(v).expect("JSON serialises"),
+        }
+    }
+}
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// Loads `fixtures/events/<name>`.
+pub fn fixture(name: &str) -> FixtureRequest {
+    let path = fixtures_dir().join("events").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// Every fixture file name under `fixtures/events/` whose name starts with `prefix`.
+pub fn fixtures_with_prefix(prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join("events"))
+        .expect("fixtures/events exists")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix) && n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The function contract: `/healthz` answers 200, a POST that is not a
+/// CloudEvent gets 400 with a JSON error, and `valid` gets a 2xx.
+pub async fn check_function_contract(app: Router, valid: &FixtureRequest) {
+    let server = spawn(app).await;
+    let health = server.client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "GET /healthz must answer 200");
+
+    let not_an_event = server
+        .client
+        .post(server.url(&valid.path))
+        .header("content-type", "application/json")
+        .body(r#"{"hello":"world"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_an_event.status(), 400, "a POST that is not a CloudEvent must get 400");
+    let body: serde_json::Value = not_an_event.json().await.expect("the 400 carries a JSON error");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "the error names the problem: {body}");
+
+    let ok = server.send(valid).await;
+    let status = ok.status();
+    assert!(status.is_success(), "a valid fixture must get 2xx, got {status}: {}", ok.text().await.unwrap_or_default());
+}
