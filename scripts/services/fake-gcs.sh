@@ -26,7 +26,7 @@ pidfile="$dir/fake-gcs.pid"
 
 print_env() {
   alive "$pidfile" || die "fake-gcs '$name' is not running (start it: $0 start $name)"
-  local url="http://127.0.0.1:$(cat "$dir/port")"
+  local url; url="http://127.0.0.1:$(cat "$dir/port")"
   echo "STORAGE_EMULATOR_HOST=$url"
   echo "FAKE_GCS_URL=$url"
 }
@@ -46,7 +46,7 @@ start() {
     args+=(-event.pubsub-project-id "${PUBSUB_PROJECT_ID:-sightgraph-test}"
       -event.pubsub-topic "$FAKE_GCS_PUBSUB_TOPIC" -event.list "${FAKE_GCS_EVENTS:-finalize}")
   fi
-  setsid "$bin" "${args[@]}" > "$dir/fake-gcs.log" 2>&1 < /dev/null &
+  setsid "$bin" "${args[@]}" > "$dir/fake-gcs.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$pidfile"
   local i
   for ((i = 0; i < 200; i++)); do
@@ -61,6 +61,7 @@ start() {
   die "fake-gcs '$name' did not answer on port $port within 20s"
 }
 
+case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
 case "$cmd" in
   start) start ;;
   stop) stop_pid "$pidfile" 10 ;;

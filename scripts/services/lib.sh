@@ -86,3 +86,12 @@ for s in socks:
     s.close()
 PY
 }
+
+# lock PATH [FD] -> holds an exclusive lock on PATH.lock (on file descriptor
+# FD, default 9) until the script exits, so two callers starting or stopping
+# the same instance take turns. NB: start servers with FD>&- or they keep it.
+lock() {
+  local fd="${2:-9}"
+  eval "exec $fd>\"\$1.lock\""
+  flock -w 600 "$fd" || die "timed out waiting for $1.lock"
+}

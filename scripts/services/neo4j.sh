@@ -39,10 +39,11 @@ jvm_flags=(
 install() {
   local want; want="$(sha256sum "$here/neo4j/pom.xml" | cut -d' ' -f1)"
   [[ -f "$lib/.stamp" && "$(cat "$lib/.stamp")" == "$want" ]] && return 0
+  mkdir -p "$(dirname "$lib")"; lock "$lib" 8
+  [[ -f "$lib/.stamp" && "$(cat "$lib/.stamp")" == "$want" ]] && return 0
   command -v mvn >/dev/null || die "mvn is missing (apt-get install maven)"
   log "fetching Neo4j jars from Maven Central into $lib"
   rm -rf "$lib.tmp"
-  mkdir -p "$(dirname "$lib")"
   (cd "$here/neo4j" && mvn -B dependency:copy-dependencies -DoutputDirectory="$lib.tmp") \
     > "$lib.mvn.log" 2>&1 || { tail -n 40 "$lib.mvn.log" >&2; die "mvn dependency:copy-dependencies failed"; }
   rm -rf "$lib" "$(dirname "$lib")"/cds-*.jsa; mv "$lib.tmp" "$lib"
@@ -80,7 +81,7 @@ EOF
 }
 
 # NB: a class-data-sharing archive of Neo4j's classes cuts a warm start from
-# ~12 s to ~5 s. The first run writes it when its JVM exits (on stop); later
+# ~12 s to ~3-5 s. The first run writes it when its JVM exits (on stop); later
 # runs map it. A stale archive (other JVM or jars) is ignored by the JVM.
 cds_archive() {
   local key; key="$(printf '%s %s' "$(cat "$lib/.stamp")" "$(readlink -f "$(command -v "$java")")" | sha256sum | cut -c1-16)"
@@ -123,8 +124,8 @@ start() {
   fi
   [[ -f "$dir/logs/neo4j.log" ]] && mv "$dir/logs/neo4j.log" "$dir/logs/neo4j.log.1"
   # shellcheck disable=SC2086 # NEO4J_EXTRA_JVM is a list of flags
-  setsid "$java" "${jvm_flags[@]}" $(cds_flag) ${NEO4J_EXTRA_JVM:-} -cp "$lib/*" org.neo4j.server.CommunityEntryPoint \
-    --home-dir="$dir" --config-dir="$dir/conf" > "$dir/logs/console.log" 2>&1 < /dev/null &
+  setsid "$java" "${jvm_flags[@]}" "$(cds_flag)" ${NEO4J_EXTRA_JVM:-} -cp "$lib/*" org.neo4j.server.CommunityEntryPoint \
+    --home-dir="$dir" --config-dir="$dir/conf" > "$dir/logs/console.log" 2>&1 < /dev/null 8>&- 9>&- &
   echo $! > "$pidfile"
 
   local deadline=$((SECONDS + ${NEO4J_START_TIMEOUT:-180}))
@@ -147,6 +148,7 @@ stop() {
   return 0
 }
 
+case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
 case "$cmd" in
   install) install ;;
   start) start ;;

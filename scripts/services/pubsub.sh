@@ -43,7 +43,7 @@ start() {
   local port; port="$(saved_or_free_port "$dir/port")"
   # NB: setsid so that stop can end gcloud and the emulator's JVM as one group.
   setsid gcloud beta emulators pubsub start --host-port="127.0.0.1:$port" --data-dir="$dir/data" \
-    --quiet > "$dir/pubsub.log" 2>&1 < /dev/null &
+    --quiet > "$dir/pubsub.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$pidfile"
   local i
   for ((i = 0; i < 600; i++)); do
@@ -58,6 +58,7 @@ start() {
   die "pubsub emulator '$name' did not answer on port $port within 60s"
 }
 
+case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
 case "$cmd" in
   start) start ;;
   stop) stop_pid "$pidfile" 10 ;;

@@ -53,7 +53,7 @@ dir $node_dir
 save ""
 appendonly no
 EOF
-  redis-server "$node_dir/redis.conf"
+  redis-server "$node_dir/redis.conf" 9>&-  # NB: the daemon must not keep our lock fd
 }
 
 stop() {
@@ -88,6 +88,7 @@ start() {
   die "redis cluster '$name' did not reach cluster_state:ok within 20s"
 }
 
+case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
 case "$cmd" in
   start) start ;;
   stop) stop ;;

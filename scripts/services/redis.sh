@@ -5,13 +5,14 @@
 #   redis.sh start [NAME]    start (no-op when already running); prints the env
 #   redis.sh stop [NAME]     stop; the port stays recorded for the next start
 #   redis.sh restart [NAME]  stop then start on the same port
-#   redis.sh env [NAME]      REDIS_URL=redis://127.0.0.1:PORT, REDIS_PORT, REDIS_PIDFILE
+#   redis.sh env [NAME]      REDIS_URL=redis://127.0.0.1:PORT, REDIS_PORT, REDIS_PIDFILE, REDIS_CONF
 #   redis.sh status [NAME]   exit 0 when running
 #
 # Failure tests: `redis.sh stop NAME` then `redis.sh start NAME` brings it back
 # on the same port (start reuses $dir/port while it is free). Without the
-# script: `kill $(cat $dir/redis.pid)` and later `redis-server $dir/redis.conf`
-# (the config holds the port). NAME defaults to "default".
+# script: `kill $(cat $REDIS_PIDFILE)` and later `redis-server $REDIS_CONF`
+# (the config holds the port and daemonizes). Use a NAME of its own for such
+# tests so the shared "default" instance stays up. NAME defaults to "default".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,6 +27,7 @@ print_env() {
   echo "REDIS_URL=redis://127.0.0.1:$port"
   echo "REDIS_PORT=$port"
   echo "REDIS_PIDFILE=$pidfile"
+  echo "REDIS_CONF=$dir/redis.conf"
 }
 
 start() {
@@ -44,7 +46,7 @@ dir $dir
 save ""
 appendonly no
 EOF
-  redis-server "$dir/redis.conf"
+  redis-server "$dir/redis.conf" 9>&-  # NB: the daemon must not keep our lock fd
   local i
   for ((i = 0; i < 100; i++)); do
     [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == PONG ]] && { print_env; return; }
@@ -62,6 +64,7 @@ stop() {
   rm -f "$pidfile"
 }
 
+case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
 case "$cmd" in
   start) start ;;
   stop) stop ;;

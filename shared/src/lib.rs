@@ -16,6 +16,7 @@ pub mod http;
 pub mod launcher;
 pub mod metrics;
 pub mod schema;
+pub mod storage;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,1 +1,9 @@
-//! Writes extracted feature documents to the graph and the cache.
+//! `feature-ingestor`: receives `dev.sightgraph.features.extracted`
+//! CloudEvents and writes each document to the graph in one transaction,
+//! then writes its vectors through to the cache.
+
+mod app;
+mod handler;
+
+pub use app::{router, AppState, Application, Settings};
+pub use handler::{handle, parse_document, Outcome};

@@ -1,1 +1,16 @@
-//! Serves feature lookups (cache-aside) and graph exploration.
+//! `feature-service`: online feature lookups for inference (cache first,
+//! then the graph, then fill the cache), read-only graph exploration for the
+//! UI, image bytes for display, and audited version switches.
+
+mod active;
+mod app;
+mod auth;
+mod lookup;
+mod openapi;
+mod routes;
+mod settings;
+
+pub use active::ActiveVersion;
+pub use app::{router, AppState, Application};
+pub use openapi::{OPENAPI_JSON, ROUTES};
+pub use settings::Settings;

@@ -33,3 +33,23 @@ pub trait FeatureCache: Send + Sync {
     /// Stores values with a TTL in one round trip.
     async fn put_many(&self, entries: &[(CacheKey, Bytes)], ttl: Duration) -> Result<()>;
 }
+
+/// The cache entry of an object: its key and its JSON bytes (what the
+/// feature service returns verbatim on a hit).
+pub fn object_entry(o: &crate::graph::ObjectFeatures) -> (CacheKey, Bytes) {
+    let bytes = serde_json::to_vec(o).expect("ObjectFeatures always serialises");
+    (CacheKey::object(&o.model_version, &o.id), Bytes::from(bytes))
+}
+
+/// Writes entries, counting (not propagating) failures: the graph is the
+/// source of truth, so a cache outage must never fail a write or a lookup.
+pub async fn put_best_effort(cache: &dyn FeatureCache, entries: &[(CacheKey, Bytes)], ttl: Duration) -> bool {
+    match cache.put_many(entries, ttl).await {
+        Ok(()) => true,
+        Err(e) => {
+            metrics::counter!("sightgraph_cache_errors_total", "backend" => cache.backend(), "op" => "put").increment(1);
+            tracing::warn!(error = %e, backend = cache.backend(), "cache write failed; continuing without it");
+            false
+        }
+    }
+}

@@ -10,6 +10,7 @@ mod pattern;
 pub mod neo4j;
 pub mod sqlite;
 mod store;
+mod vector;
 
 pub use model::{
     FeatureSetState, GraphCounts, GraphNode, GraphRelationship, ImageFeatures, ImageRecord, ImageSelector, Location,

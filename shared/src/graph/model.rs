@@ -202,3 +202,22 @@ pub struct GraphCounts {
     /// Known image locations.
     pub locations: u64,
 }
+
+impl ObjectFeatures {
+    /// The record a lookup returns for an object of a freshly extracted document.
+    pub fn from_detected(image: &ImageId, version: &ModelVersion, o: &crate::schema::DetectedObject) -> Self {
+        Self {
+            id: o.id.clone(),
+            image_id: image.clone(),
+            label: o.label.clone(),
+            category_id: o.category_id,
+            score: o.score,
+            box_px: o.box_px,
+            box_norm: o.box_norm,
+            color: o.color,
+            feature_id: o.feature_id.clone(),
+            model_version: version.clone(),
+            embedding: o.embedding.clone(),
+        }
+    }
+}

@@ -8,6 +8,7 @@ use super::codec::{decode_embedding, image_where};
 use super::read::{objects, relation_from_row};
 use super::db_err;
 use crate::domain::{ModelVersion, ObjectId};
+use crate::graph::vector::cosine;
 use crate::graph::{GraphNode, GraphRelationship, Neighbourhood, PatternMatch, PatternPage, PatternQuery, Similar};
 use crate::Result;
 
@@ -115,17 +116,6 @@ pub(super) fn nearest(conn: &Connection, id: &ObjectId, k: usize) -> Result<Opti
             .filter_map(|(score, i)| by_id.get(i.as_str()).map(|o| Similar { score, object: o.clone() }))
             .collect(),
     ))
-}
-
-/// Cosine similarity; embeddings are stored normalised but this stays correct if not.
-pub(crate) fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
-    for (x, y) in a.iter().zip(b) {
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-    }
-    if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na.sqrt() * nb.sqrt()) }
 }
 
 pub(super) fn node(conn: &Connection, id: &str) -> Result<Option<GraphNode>> {

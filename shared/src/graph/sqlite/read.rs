@@ -103,7 +103,7 @@ pub(super) fn relation_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Relat
 pub(super) fn newest_objects(conn: &Connection, version: &ModelVersion, limit: usize) -> Result<Vec<ObjectFeatures>> {
     let sql = format!(
         "SELECT {OBJECT_COLUMNS}, f.embedding FROM features f JOIN objects o ON o.id = f.object_id
-         WHERE f.model_version = ?1 ORDER BY f.rowid DESC LIMIT ?2"
+         WHERE f.model_version = ?1 ORDER BY f.created_at DESC, f.id LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
     let rows = stmt

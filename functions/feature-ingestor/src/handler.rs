@@ -1,0 +1,58 @@
+//! The pure handler: a validated document in, graph and cache written.
+
+use cloudevents::{AttributesReader, Event};
+use serde::Serialize;
+use shared::cache::{object_entry, put_best_effort};
+use shared::graph::{ObjectFeatures, WriteSummary};
+use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
+use shared::{Error, Result};
+
+use crate::AppState;
+
+/// What ingesting one document did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// Image id.
+    pub image_id: String,
+    /// Model version of the document.
+    pub model_version: String,
+    /// What the graph write changed.
+    pub write: WriteSummary,
+    /// Vectors written through to the cache (0 when the cache is down).
+    pub cached: usize,
+}
+
+/// Turns a CloudEvent into a validated document.
+pub fn parse_document(event: &Event) -> Result<FeatureDocument> {
+    if event.ty() != EXTRACTED_EVENT_TYPE {
+        return Err(Error::invalid(format!("unsupported event type {:?}: expected {EXTRACTED_EVENT_TYPE}", event.ty())));
+    }
+    let doc: FeatureDocument = match event.data() {
+        Some(cloudevents::Data::Json(v)) => serde_json::from_value(v.clone()),
+        Some(cloudevents::Data::Binary(b)) => serde_json::from_slice(b),
+        Some(cloudevents::Data::String(s)) => serde_json::from_str(s),
+        None => return Err(Error::invalid("event carries no feature document")),
+    }
+    .map_err(|e| Error::invalid(format!("event data is not a feature document: {e}")))?;
+    doc.validate()?;
+    Ok(doc)
+}
+
+/// Writes the document to the graph (idempotent), then its vectors to the cache.
+#[tracing::instrument(skip_all, fields(image = %doc.image.id, version = %doc.model.version, objects = doc.objects.len()), err)]
+pub async fn handle(doc: &FeatureDocument, state: &AppState) -> Result<Outcome> {
+    let write = state.graph.write_features(&state.feature_set, doc).await?;
+    let entries: Vec<_> = doc
+        .objects
+        .iter()
+        .map(|o| object_entry(&ObjectFeatures::from_detected(&doc.image.id, &doc.model.version, o)))
+        .collect();
+    let cached = if put_best_effort(state.cache.as_ref(), &entries, state.cache_ttl).await { entries.len() } else { 0 };
+    tracing::info!(created = write.objects_created, cached, "features ingested");
+    Ok(Outcome {
+        image_id: doc.image.id.to_string(),
+        model_version: doc.model.version.to_string(),
+        write,
+        cached,
+    })
+}

@@ -1,0 +1,4 @@
+//! HTTP tests of `feature-ingestor`, each on its own server and store.
+
+mod helpers;
+mod ingest;

@@ -1,0 +1,100 @@
+//! State, router and the testable application builder.
+
+use axum::routing::{get, post};
+use axum::Router;
+use secrecy::SecretString;
+use shared::cache::SharedCache;
+use shared::config::{connect_cache, connect_graph};
+use shared::graph::SharedGraph;
+use shared::http::{bind, serve, with_ops};
+use shared::storage::ObjectReader;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::active::ActiveVersion;
+use crate::routes::{explore, images, lookups, versions};
+use crate::{openapi, Settings};
+
+/// Dependencies shared by requests.
+#[derive(Clone)]
+pub struct AppState {
+    /// The source of truth.
+    pub graph: SharedGraph,
+    /// The hot tier (cache-aside).
+    pub cache: SharedCache,
+    /// TTL of entries filled on a miss.
+    pub cache_ttl: Duration,
+    /// The active-version pointer of the served feature set.
+    pub active: Arc<ActiveVersion>,
+    /// Reads image bytes for `/images/{id}`.
+    pub images: Arc<ObjectReader>,
+    /// Guards version switches; `None` disables them.
+    pub admin_token: Option<SecretString>,
+}
+
+/// Every route of the service plus the ops routes; CORS is open for reads
+/// because the UI may be served from another origin.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/features/object/{id}", get(lookups::object))
+        .route("/features/image", get(lookups::image))
+        .route("/features/batch", post(lookups::batch))
+        .route("/query/pattern", post(explore::pattern))
+        .route("/graph/node/{id}", get(explore::node))
+        .route("/graph/neighbourhood/{id}", get(explore::neighbourhood))
+        .route("/similar/{id}", get(explore::similar))
+        .route("/images/{id}", get(images::image))
+        .route("/versions", get(versions::list))
+        .route("/versions/{feature_set}/activate", post(versions::activate))
+        .route("/versions/{feature_set}/rollback", post(versions::rollback))
+        .route("/openapi.json", get(openapi::serve))
+        .with_state(state)
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([axum::http::header::CONTENT_TYPE, axum::http::header::AUTHORIZATION]),
+        );
+    with_ops(api)
+}
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Connects the backends and binds the port (0 picks a free one).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let state = AppState {
+            graph: connect_graph(&settings.graph).await?,
+            cache: connect_cache(&settings.cache)?,
+            cache_ttl: settings.cache.cache.ttl(),
+            active: Arc::new(ActiveVersion::new(
+                settings.server.feature_set.clone(),
+                Duration::from_secs(settings.active_version_ttl_seconds),
+            )),
+            images: Arc::new(ObjectReader::new(settings.storage.clone())),
+            admin_token: settings.admin_token.clone(),
+        };
+        let mut router = router(state);
+        if let Some(dir) = &settings.ui_dist {
+            router = router.nest_service("/ui", tower_http::services::ServeDir::new(dir));
+        }
+        let listener = bind(&settings.server.host, settings.server.port).await?;
+        Ok(Self { listener, router })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves until SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        serve(self.listener, self.router).await
+    }
+}

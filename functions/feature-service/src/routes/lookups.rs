@@ -1,0 +1,96 @@
+//! `/features/*`: lookups for inference.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Json;
+use serde::Deserialize;
+use shared::domain::{ImageId, ModelVersion, ObjectId};
+use shared::graph::ImageSelector;
+use shared::http::ApiError;
+use shared::Error;
+
+use super::{bad_json, bad_query, json_bytes};
+use crate::lookup;
+use crate::AppState;
+
+/// `?version=`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionQuery {
+    version: Option<ModelVersion>,
+}
+
+/// `GET /features/object/{id}`.
+pub async fn object(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<VersionQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(bad_query)?;
+    let id = ObjectId::parse(&id)?;
+    Ok(json_bytes(lookup::object(&state, &id, q.version).await?))
+}
+
+/// `?uri=` or `?id=`, plus `?version=` and `?embeddings=false`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageQuery {
+    uri: Option<String>,
+    id: Option<ImageId>,
+    version: Option<ModelVersion>,
+    #[serde(default = "yes")]
+    embeddings: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `GET /features/image`.
+pub async fn image(
+    State(state): State<AppState>,
+    q: Result<Query<ImageQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = q.map_err(bad_query)?;
+    let selector = match (q.uri, q.id) {
+        (Some(uri), None) => {
+            shared::domain::ObjectUri::parse(&uri)?;
+            ImageSelector::Uri(uri)
+        }
+        (None, Some(id)) => ImageSelector::Id(id),
+        _ => return Err(ApiError::invalid("give exactly one of uri= or id=")),
+    };
+    let version = lookup::resolve_version(&state, q.version)
+        .await?
+        .ok_or_else(|| Error::NotFound("no features have been ingested yet".into()))?;
+    let mut found = state
+        .graph
+        .image_features(&selector, &version)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("image {selector:?}")))?;
+    if !q.embeddings {
+        found.objects.iter_mut().for_each(|o| o.embedding.clear());
+    }
+    let mut body = serde_json::to_value(&found).map_err(|e| Error::backend("json", e))?;
+    body["source"] = "graph".into();
+    Ok(Json(body))
+}
+
+/// `{"ids": [...], "version": …}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    ids: Vec<String>,
+    #[serde(default)]
+    version: Option<ModelVersion>,
+}
+
+/// `POST /features/batch`.
+pub async fn batch(
+    State(state): State<AppState>,
+    body: Result<Json<BatchRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(bad_json)?;
+    Ok(json_bytes(lookup::batch(&state, &req.ids, req.version).await?))
+}

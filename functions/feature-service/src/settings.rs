@@ -1,0 +1,66 @@
+//! Everything the binary reads from the environment, loaded once and validated.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use shared::config::{load, CacheConfig, GraphSettings, ServerSettings};
+use shared::storage::StorageSettings;
+use std::path::PathBuf;
+
+/// Settings without a prefix that only this function reads.
+#[derive(Debug, Clone, Deserialize)]
+struct ServiceVars {
+    /// Bearer token for version switches (from a Secret).
+    admin_token: Option<SecretString>,
+    /// Seconds the active-version pointer is trusted before re-reading it.
+    #[serde(default = "default_active_ttl")]
+    active_version_ttl_seconds: u64,
+    /// Local folder standing in for buckets (development); GCS otherwise.
+    local_bucket_root: Option<PathBuf>,
+    /// fake-gcs-server endpoint (tests).
+    gcs_base_url: Option<String>,
+    /// Folder with the built UI to serve at `/ui/`.
+    ui_dist: Option<PathBuf>,
+}
+
+fn default_active_ttl() -> u64 {
+    5
+}
+
+/// All settings of `feature-service`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// PORT, LOG_FORMAT, FEATURE_SET.
+    pub server: ServerSettings,
+    /// NEO4J_* / SQLITE_*.
+    pub graph: GraphSettings,
+    /// REDIS_* / CACHE_*.
+    pub cache: CacheConfig,
+    /// ADMIN_TOKEN.
+    pub admin_token: Option<SecretString>,
+    /// ACTIVE_VERSION_TTL_SECONDS.
+    pub active_version_ttl_seconds: u64,
+    /// LOCAL_BUCKET_ROOT / GCS_BASE_URL.
+    pub storage: StorageSettings,
+    /// UI_DIST.
+    pub ui_dist: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Loads and validates every group.
+    pub fn from_env() -> shared::Result<Self> {
+        let vars: ServiceVars = load("")?;
+        let storage = match vars.local_bucket_root {
+            Some(root) => StorageSettings::LocalBuckets { root },
+            None => StorageSettings::Gcs { base_url: vars.gcs_base_url },
+        };
+        Ok(Self {
+            server: ServerSettings::from_env()?,
+            graph: GraphSettings::from_env()?,
+            cache: CacheConfig::from_env()?,
+            admin_token: vars.admin_token,
+            active_version_ttl_seconds: vars.active_version_ttl_seconds,
+            storage,
+            ui_dist: vars.ui_dist,
+        })
+    }
+}

@@ -1,0 +1,7 @@
+//! HTTP tests of `feature-service`, each on its own server and store.
+
+mod explore;
+mod helpers;
+mod lookups;
+mod openapi;
+mod versions;

@@ -1,0 +1,117 @@
+//! The decision for one notice, free of HTTP: ignore it, record a duplicate's
+//! new location, or launch one processing run.
+
+use serde::Serialize;
+use shared::events::{GcsNotice, ObjectFinalized};
+use shared::graph::Location;
+use shared::launcher::{JobRequest, LaunchOutcome};
+use tracing::instrument;
+
+use crate::{AppState, Result};
+
+/// What handling a notice did; the response body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new run was started.
+    Launched {
+        /// The run's name.
+        job: String,
+        /// The image it processes.
+        image_uri: String,
+    },
+    /// A run with this identity already exists (a redelivery); nothing started.
+    AlreadyLaunched {
+        /// The run's name.
+        job: String,
+    },
+    /// The bytes were already processed by the active model version; the new
+    /// object was recorded as another location of that image.
+    Deduplicated {
+        /// The known image.
+        image_id: String,
+        /// The location recorded.
+        location: String,
+        /// False when the location was known already.
+        location_added: bool,
+    },
+    /// Nothing to do.
+    Ignored {
+        /// Why, for the caller and the log.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// Short name for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Launched { .. } => "launched",
+            Self::AlreadyLaunched { .. } => "already_launched",
+            Self::Deduplicated { .. } => "deduplicated",
+            Self::Ignored { .. } => "ignored",
+        }
+    }
+}
+
+/// Handles one parsed notice.
+#[instrument(skip_all, fields(outcome), err(Display))]
+pub async fn handle(notice: GcsNotice, state: &AppState) -> Result<Outcome> {
+    let outcome = match notice {
+        GcsNotice::Ignored { reason } => Outcome::Ignored { reason },
+        GcsNotice::Finalized(object) => handle_object(&object, state).await?,
+    };
+    tracing::Span::current().record("outcome", outcome.kind());
+    match &outcome {
+        Outcome::Ignored { reason } => tracing::info!(%reason, "event ignored"),
+        other => tracing::info!(outcome = other.kind(), "event handled"),
+    }
+    Ok(outcome)
+}
+
+#[instrument(skip_all, fields(event_id = %object.event_id, uri = %object.uri()))]
+async fn handle_object(object: &ObjectFinalized, state: &AppState) -> Result<Outcome> {
+    if let Some(reason) = skip_reason(object) {
+        return Ok(Outcome::Ignored { reason });
+    }
+    if let Some(outcome) = deduplicate(object, state).await? {
+        return Ok(outcome);
+    }
+    let request = JobRequest { name: object.job_name(), image_uri: object.uri(), event_id: object.event_id.clone() };
+    let job = request.name.to_string();
+    Ok(match state.launcher.launch(&request).await? {
+        LaunchOutcome::Created => Outcome::Launched { job, image_uri: request.image_uri.to_string() },
+        LaunchOutcome::AlreadyExists => Outcome::AlreadyLaunched { job },
+    })
+}
+
+/// Why an object is not worth a run, if it is not.
+fn skip_reason(object: &ObjectFinalized) -> Option<String> {
+    let uri = object.uri();
+    if !object.is_image() {
+        let content_type = object.content_type.as_deref().unwrap_or("none");
+        return Some(format!("{uri} is not an image (content type {content_type})"));
+    }
+    if object.size == Some(0) {
+        return Some(format!("{uri} is empty"));
+    }
+    None
+}
+
+/// When the active model version already processed these bytes, records the
+/// new location and says so.
+async fn deduplicate(object: &ObjectFinalized, state: &AppState) -> Result<Option<Outcome>> {
+    let Some(md5) = object.md5_hash.as_deref() else { return Ok(None) };
+    let Some(version) = state.graph.active_version(&state.feature_set).await? else { return Ok(None) };
+    let Some(image) = state.graph.find_processed_by_md5(md5, &version).await? else { return Ok(None) };
+    let uri = object.uri().to_string();
+    let location =
+        Location { uri: uri.clone(), bucket: Some(object.bucket.clone()), name: object.name.clone(), generation: object.generation };
+    let location_added = state.graph.add_location(&image.id, &location).await?;
+    tracing::info!(image_id = %image.id, %version, location_added, "bytes already processed; location recorded");
+    Ok(Some(Outcome::Deduplicated { image_id: image.id.to_string(), location: uri, location_added }))
+}
+
+#[cfg(test)]
+#[path = "handler_tests.rs"]
+mod tests;

@@ -1,0 +1,220 @@
+//! `JOB_*`: the template every processing Job is built from, validated at start.
+
+use serde::Deserialize;
+use shared::config::Neo4jSettings;
+use std::collections::BTreeMap;
+
+use super::Quantity;
+use crate::{Error, Result};
+
+/// `JOB_*` as read from the environment; [`JobSettings::template`] validates it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    /// Namespace for the Jobs; the client's own namespace when unset.
+    pub namespace: Option<String>,
+    /// `cv-processor` container image (required for the Kubernetes launcher).
+    pub image: Option<String>,
+    /// Service account the Job runs as.
+    pub service_account: Option<String>,
+    /// GPUs per Job (`nvidia.com/gpu` request and limit).
+    #[serde(default = "default_gpu_count")]
+    pub gpu_count: u32,
+    /// CPU request.
+    #[serde(default = "default_cpu_request")]
+    pub cpu_request: String,
+    /// Memory request.
+    #[serde(default = "default_memory_request")]
+    pub memory_request: String,
+    /// Memory limit.
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: String,
+    /// Pod retries before the Job fails.
+    #[serde(default = "default_backoff_limit")]
+    pub backoff_limit: i32,
+    /// Seconds a finished Job is kept.
+    #[serde(default = "default_ttl_seconds")]
+    pub ttl_seconds: i32,
+    /// Secret holding the Neo4j password under key `password`.
+    #[serde(default = "default_neo4j_secret")]
+    pub neo4j_secret: String,
+    /// Where the Job sends its feature document (the broker); required for the Kubernetes launcher.
+    pub sink: Option<String>,
+    /// `key=value[,key=value]` node selector for GPU nodes; empty for none.
+    #[serde(default = "default_node_selector")]
+    pub node_selector: String,
+    /// `RUST_LOG` inside the Job.
+    #[serde(default = "default_rust_log")]
+    pub rust_log: String,
+}
+
+fn default_gpu_count() -> u32 {
+    1
+}
+fn default_cpu_request() -> String {
+    "2".into()
+}
+fn default_memory_request() -> String {
+    "4Gi".into()
+}
+fn default_memory_limit() -> String {
+    "8Gi".into()
+}
+fn default_backoff_limit() -> i32 {
+    2
+}
+fn default_ttl_seconds() -> i32 {
+    3600
+}
+fn default_neo4j_secret() -> String {
+    "sightgraph-neo4j".into()
+}
+fn default_node_selector() -> String {
+    "cloud.google.com/gke-accelerator=nvidia-tesla-t4".into()
+}
+fn default_rust_log() -> String {
+    "info".into()
+}
+
+/// The Neo4j connection the Job is given explicitly; the password comes from the Secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Neo4jEnv {
+    /// `NEO4J_URI`.
+    pub uri: Option<String>,
+    /// `NEO4J_USER`.
+    pub user: String,
+    /// `NEO4J_DATABASE`.
+    pub database: Option<String>,
+}
+
+/// A validated Job template: everything [`super::build_job`] needs besides the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobTemplate {
+    /// Namespace override.
+    pub namespace: Option<String>,
+    /// Container image.
+    pub image: String,
+    /// Service account.
+    pub service_account: Option<String>,
+    /// GPUs per Job.
+    pub gpu_count: u32,
+    /// CPU request.
+    pub cpu_request: Quantity,
+    /// Memory request.
+    pub memory_request: Quantity,
+    /// Memory limit.
+    pub memory_limit: Quantity,
+    /// Pod retries.
+    pub backoff_limit: i32,
+    /// Seconds a finished Job is kept.
+    pub ttl_seconds: i32,
+    /// Neo4j password Secret name.
+    pub neo4j_secret: String,
+    /// Neo4j connection passed as plain env.
+    pub neo4j: Neo4jEnv,
+    /// Feature document sink.
+    pub sink: String,
+    /// Node selector.
+    pub node_selector: BTreeMap<String, String>,
+    /// `RUST_LOG` inside the Job.
+    pub rust_log: String,
+}
+
+impl JobSettings {
+    /// Validates the settings into a template; errors name the variable.
+    pub fn template(&self, neo4j: &Neo4jSettings) -> Result<JobTemplate> {
+        let required = |value: &Option<String>, variable: &'static str| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| Error::setting(variable, "is required when LAUNCHER=kubernetes"))
+        };
+        let quantity = |text: &str, variable: &'static str| Quantity::parse(text).map_err(|e| Error::setting(variable, e));
+        let memory_request = quantity(&self.memory_request, "JOB_MEMORY_REQUEST")?;
+        let memory_limit = quantity(&self.memory_limit, "JOB_MEMORY_LIMIT")?;
+        if memory_limit.value() < memory_request.value() {
+            return Err(Error::setting("JOB_MEMORY_LIMIT", format!("{memory_limit} is below JOB_MEMORY_REQUEST {memory_request}")));
+        }
+        if self.backoff_limit < 0 || self.ttl_seconds < 0 {
+            return Err(Error::setting("JOB_BACKOFF_LIMIT/JOB_TTL_SECONDS", "must not be negative"));
+        }
+        Ok(JobTemplate {
+            namespace: self.namespace.clone().filter(|n| !n.trim().is_empty()),
+            image: required(&self.image, "JOB_IMAGE")?,
+            service_account: self.service_account.clone().filter(|s| !s.trim().is_empty()),
+            gpu_count: self.gpu_count,
+            cpu_request: quantity(&self.cpu_request, "JOB_CPU_REQUEST")?,
+            memory_request,
+            memory_limit,
+            backoff_limit: self.backoff_limit,
+            ttl_seconds: self.ttl_seconds,
+            neo4j_secret: self.neo4j_secret.clone(),
+            neo4j: Neo4jEnv { uri: neo4j.uri.clone(), user: neo4j.user.clone(), database: neo4j.database.clone() },
+            sink: required(&self.sink, "JOB_SINK")?,
+            node_selector: parse_selector(&self.node_selector)?,
+            rust_log: self.rust_log.clone(),
+        })
+    }
+}
+
+fn parse_selector(text: &str) -> Result<BTreeMap<String, String>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
+            _ => Err(Error::setting("JOB_NODE_SELECTOR", format!("expected key=value, got {pair:?}"))),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job_settings(vars: &[(&str, &str)]) -> JobSettings {
+        envy::prefixed("JOB_").from_iter(vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+    }
+
+    fn neo4j() -> Neo4jSettings {
+        envy::prefixed("NEO4J_").from_iter([("NEO4J_URI".to_string(), "neo4j://db:7687".to_string())]).unwrap()
+    }
+
+    const MINIMAL: [(&str, &str); 2] = [("JOB_IMAGE", "cv:1"), ("JOB_SINK", "http://broker")];
+
+    #[test]
+    fn defaults_match_the_deployed_config_map() {
+        let t = job_settings(&MINIMAL).template(&neo4j()).unwrap();
+        assert_eq!((t.gpu_count, t.backoff_limit, t.ttl_seconds), (1, 2, 3600));
+        assert_eq!((t.cpu_request.as_str(), t.memory_request.as_str(), t.memory_limit.as_str()), ("2", "4Gi", "8Gi"));
+        assert_eq!(t.neo4j_secret, "sightgraph-neo4j");
+        assert_eq!(t.neo4j.uri.as_deref(), Some("neo4j://db:7687"));
+        assert_eq!(t.node_selector["cloud.google.com/gke-accelerator"], "nvidia-tesla-t4");
+    }
+
+    #[test]
+    fn bad_values_fail_naming_the_variable() {
+        let cases = [
+            (("JOB_CPU_REQUEST", "two"), "JOB_CPU_REQUEST"),
+            (("JOB_MEMORY_REQUEST", "4 GB"), "JOB_MEMORY_REQUEST"),
+            (("JOB_MEMORY_LIMIT", "1Gi"), "JOB_MEMORY_LIMIT"),
+            (("JOB_NODE_SELECTOR", "gpu"), "JOB_NODE_SELECTOR"),
+            (("JOB_IMAGE", " "), "JOB_IMAGE"),
+        ];
+        for (var, named) in cases {
+            let mut vars = MINIMAL.to_vec();
+            vars.retain(|(k, _)| *k != var.0);
+            vars.push(var);
+            let err = job_settings(&vars).template(&neo4j()).expect_err(var.0).to_string();
+            assert!(err.contains(named), "{var:?} must name {named}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_empty_node_selector_means_none() {
+        let mut vars = MINIMAL.to_vec();
+        vars.push(("JOB_NODE_SELECTOR", ""));
+        assert!(job_settings(&vars).template(&neo4j()).unwrap().node_selector.is_empty());
+    }
+}

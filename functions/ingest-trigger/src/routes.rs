@@ -1,0 +1,34 @@
+//! The HTTP edge: each route parses its envelope into a [`GcsNotice`] and hands it to [`handle`].
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use shared::cloudevent::CloudEvent;
+use shared::events::{GcsNotice, ObjectFinalized, PubSubPush};
+
+use crate::{handle, AppState, Outcome, Result};
+
+/// `POST /`: a GCS CloudEvent in binary or structured mode.
+pub async fn cloudevent(State(state): State<AppState>, CloudEvent(event): CloudEvent) -> Result<Response> {
+    let notice = ObjectFinalized::from_cloudevent(&event)?;
+    respond(notice, &state).await
+}
+
+/// `POST /pubsub/push`: a Pub/Sub push envelope carrying a GCS notification.
+pub async fn pubsub_push(State(state): State<AppState>, body: Bytes) -> Result<Response> {
+    let push: PubSubPush = serde_json::from_slice(&body)
+        .map_err(|e| shared::Error::invalid(format!("body is not a Pub/Sub push envelope: {e}")))?;
+    respond(push.to_notice()?, &state).await
+}
+
+async fn respond(notice: GcsNotice, state: &AppState) -> Result<Response> {
+    let outcome = handle(notice, state).await?;
+    metrics::counter!("ingest_events_total", "outcome" => outcome.kind()).increment(1);
+    let status = match outcome {
+        Outcome::Launched { .. } => StatusCode::ACCEPTED,
+        _ => StatusCode::OK,
+    };
+    Ok((status, Json(outcome)).into_response())
+}

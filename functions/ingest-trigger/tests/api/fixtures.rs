@@ -1,0 +1,96 @@
+//! Every sample event under `fixtures/events/` this function accepts, by the outcome its name promises.
+
+use crate::helpers::{json, spawn_app};
+use shared::testing::{fixture, fixtures_with_prefix};
+
+fn fixtures(outcome: &str) -> Vec<String> {
+    let names: Vec<String> = ["gcs-", "pubsub-", "not-a", "wrong-"]
+        .into_iter()
+        .flat_map(fixtures_with_prefix)
+        .filter(|n| n.ends_with(&format!(".{outcome}.json")))
+        .collect();
+    assert!(!names.is_empty(), "fixtures/events has no *.{outcome}.json for ingest-trigger");
+    names
+}
+
+#[test]
+fn every_fixture_name_promises_one_outcome() {
+    for name in ["gcs-", "pubsub-", "not-a", "wrong-"].into_iter().flat_map(fixtures_with_prefix) {
+        let promised = [".valid.json", ".ignored.json", ".invalid.json"].iter().any(|s| name.ends_with(s));
+        assert!(promised, "{name} must end in .valid.json, .ignored.json or .invalid.json");
+    }
+}
+
+#[tokio::test]
+async fn every_valid_fixture_is_accepted_and_launches_one_job_for_its_object() {
+    for name in fixtures("valid") {
+        let app = spawn_app().await;
+
+        let (status, body) = json(app.send(&fixture(&name)).await).await;
+
+        assert_eq!(status, 202, "{name}: {body}");
+        assert_eq!(body["outcome"], "launched", "{name}: {body}");
+        let launched = app.launcher.launched();
+        assert_eq!(launched.len(), 1, "{name} must launch exactly one job");
+        assert!(launched[0].image_uri.to_string().starts_with("gs://sightgraph-raw/photos/"), "{name}: {launched:?}");
+        assert_eq!(body["job"], launched[0].name.as_str(), "{name}: the response names the job");
+    }
+}
+
+#[tokio::test]
+async fn every_ignored_fixture_gets_2xx_with_a_reason_and_launches_nothing() {
+    for name in fixtures("ignored") {
+        let app = spawn_app().await;
+
+        let (status, body) = json(app.send(&fixture(&name)).await).await;
+
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(body["outcome"], "ignored", "{name}: {body}");
+        assert!(body["reason"].as_str().is_some_and(|r| !r.is_empty()), "{name} must say why: {body}");
+        assert!(app.launcher.launched().is_empty(), "{name} must launch nothing");
+    }
+}
+
+#[tokio::test]
+async fn every_invalid_fixture_gets_400_with_a_json_error_naming_the_problem() {
+    for name in fixtures("invalid") {
+        let app = spawn_app().await;
+
+        let (status, body) = json(app.send(&fixture(&name)).await).await;
+
+        assert_eq!(status, 400, "{name}: {body}");
+        assert_eq!(body["error"], "invalid", "{name}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.len() > 10), "{name}: {body}");
+        assert!(app.launcher.launched().is_empty(), "{name} must launch nothing");
+    }
+}
+
+#[tokio::test]
+async fn invalid_fixtures_name_their_specific_problem() {
+    let cases = [
+        ("not-a-cloudevent.invalid.json", "not a CloudEvent"),
+        ("wrong-type.invalid.json", "unsupported event type"),
+        ("gcs-finalized.bad-generation.invalid.json", "expected an integer"),
+        ("gcs-finalized.no-bucket.invalid.json", "no bucket"),
+        ("pubsub-missing-object.invalid.json", "objectId"),
+        ("pubsub-bad-base64.invalid.json", "base64"),
+    ];
+    for (name, problem) in cases {
+        let app = spawn_app().await;
+
+        let (_, body) = json(app.send(&fixture(name)).await).await;
+
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(problem), "{name}: expected {problem:?} in {message:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_pubsub_push_that_is_not_json_gets_400() {
+    let app = spawn_app().await;
+
+    let (status, body) = json(app.post_pubsub_raw("not json").await).await;
+
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("Pub/Sub push envelope"), "{body}");
+}

@@ -1,0 +1,76 @@
+//! Running Cypher: explicit transactions, whole result sets, time limits, and
+//! neo4rs errors mapped onto the crate's (unreachable → `Unavailable`).
+
+use neo4rs::{Graph, Neo4jClientErrorKind, Neo4jErrorKind, Query, Row, Txn};
+use std::future::Future;
+use std::time::Duration;
+
+use super::BACKEND;
+use crate::{Error, Result};
+
+/// Longest any one store operation may take before it counts as unavailable.
+pub(super) const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest connecting (first query included) may take.
+pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Maps a driver error: transport, authentication and transient server
+/// errors are `Unavailable` (retry later, 503); everything else is `Backend`.
+pub(super) fn map_err(e: neo4rs::Error) -> Error {
+    use neo4rs::Error as N;
+    let unavailable = match &e {
+        N::IOError { .. } | N::ConnectionError | N::AuthenticationError(_) | N::UnsupportedVersion(_) => true,
+        N::Neo4j(n) => matches!(
+            n.kind(),
+            Neo4jErrorKind::Transient
+                | Neo4jErrorKind::Client(Neo4jClientErrorKind::Security(_) | Neo4jClientErrorKind::SessionExpired)
+        ),
+        _ => false,
+    };
+    if unavailable { Error::unavailable(BACKEND, e) } else { Error::backend(BACKEND, e) }
+}
+
+/// Runs `fut` under `limit`; running out of time is `Unavailable`.
+pub(super) async fn within<T>(limit: Duration, what: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::time::timeout(limit, fut)
+        .await
+        .map_err(|_| Error::unavailable(BACKEND, format!("{what} took longer than {}s", limit.as_secs())))?
+}
+
+/// One explicit transaction; dropped without [`Tx::commit`] it rolls back
+/// (the pool resets the connection before reuse).
+pub(super) struct Tx(Txn);
+
+impl Tx {
+    pub(super) async fn begin(graph: &Graph) -> Result<Self> {
+        graph.start_txn().await.map(Self).map_err(map_err)
+    }
+
+    /// Runs a query and collects every row.
+    pub(super) async fn rows(&mut self, q: Query) -> Result<Vec<Row>> {
+        let mut stream = self.0.execute(q).await.map_err(map_err)?;
+        let mut out = Vec::new();
+        while let Some(row) = stream.next(self.0.handle()).await.map_err(map_err)? {
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    /// Runs a query for its effects.
+    pub(super) async fn run(&mut self, q: Query) -> Result<()> {
+        self.0.run(q).await.map_err(map_err)
+    }
+
+    pub(super) async fn commit(self) -> Result<()> {
+        self.0.commit().await.map_err(map_err)
+    }
+}
+
+/// Runs one read query in its own auto-commit transaction and collects every row.
+pub(super) async fn rows(graph: &Graph, q: Query) -> Result<Vec<Row>> {
+    let mut stream = graph.execute(q).await.map_err(map_err)?;
+    let mut out = Vec::new();
+    while let Some(row) = stream.next().await.map_err(map_err)? {
+        out.push(row);
+    }
+    Ok(out)
+}

@@ -1,0 +1,300 @@
+//! Stores under test and test data: small valid feature documents over unique
+//! random image bytes, model versions and feature sets, so tests sharing one
+//! Neo4j database never see each other's data.
+
+use shared::domain::{ColorName, FeatureId, ImageId, Label, ModelVersion, ObjectId};
+use shared::graph::neo4j::Neo4jGraphStore;
+use shared::graph::sqlite::SqliteGraphStore;
+use shared::graph::{GraphStore, ImageRecord, ObjectFeatures};
+use shared::schema::*;
+use shared::domain::FeatureSetName;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The embedder's dimension, so Neo4j's vector index takes part.
+pub const DIM: usize = 1280;
+
+/// A fresh in-memory SQLite store.
+pub async fn sqlite() -> SqliteGraphStore {
+    let store = SqliteGraphStore::in_memory().expect("open in-memory SQLite");
+    store.ensure_schema().await.expect("SQLite schema");
+    store
+}
+
+/// The test services' Neo4j (`NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`);
+/// `None` only when `SIGHTGRAPH_SKIP_NEO4J=1`.
+pub async fn neo4j() -> Option<Neo4jGraphStore> {
+    let Ok(uri) = std::env::var("NEO4J_URI") else {
+        if std::env::var("SIGHTGRAPH_SKIP_NEO4J").as_deref() == Ok("1") {
+            eprintln!("note: SIGHTGRAPH_SKIP_NEO4J=1, skipping the Neo4j half of the graph contract");
+            return None;
+        }
+        panic!(
+            "NEO4J_URI is not set: start the test services with `scripts/services/all.sh up` and load \
+             $SIGHTGRAPH_RUN/services.env, or run `just test` (SIGHTGRAPH_SKIP_NEO4J=1 skips these tests)"
+        );
+    };
+    let user = std::env::var("NEO4J_USER").unwrap_or_else(|_| "neo4j".into());
+    let password = std::env::var("NEO4J_PASSWORD").expect("NEO4J_PASSWORD must be set with NEO4J_URI");
+    let store = Neo4jGraphStore::connect(&uri, &user, &password, None, 4)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to Neo4j at {uri}: {e}"));
+    store.ensure_schema().await.expect("Neo4j schema");
+    Some(store)
+}
+
+/// The Neo4j store, or return from the test when it is skipped.
+macro_rules! neo4j {
+    () => {
+        match $crate::helpers::neo4j().await {
+            Some(store) => store,
+            None => return,
+        }
+    };
+}
+
+/// A random 64-bit number (no RNG dependency: std's hasher keys are random per process).
+pub fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.finish()
+}
+
+/// A random unit vector of [`DIM`] floats.
+pub fn random_unit() -> Vec<f32> {
+    let mut state = random_u64();
+    let raw: Vec<f32> = (0..DIM)
+        .map(|_| {
+            // splitmix64
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            ((z ^ (z >> 31)) >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
+        })
+        .collect();
+    normalise(raw)
+}
+
+pub fn normalise(v: Vec<f32>) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.into_iter().map(|x| x / n).collect()
+}
+
+/// One object to put in a document.
+#[derive(Clone)]
+pub struct Obj {
+    pub label: &'static str,
+    pub category_id: u32,
+    pub color: ColorName,
+    pub box_norm: [f32; 4],
+    pub score: f32,
+    pub embedding: Vec<f32>,
+}
+
+impl Obj {
+    pub fn new(label: &'static str, category_id: u32, color: ColorName, box_norm: [f32; 4], score: f32) -> Self {
+        Self { label, category_id, color, box_norm, score, embedding: random_unit() }
+    }
+
+    pub fn with_embedding(mut self, embedding: Vec<f32>) -> Self {
+        self.embedding = embedding;
+        self
+    }
+}
+
+/// A relation between the `i`th and `j`th objects: NEAR with a distance or OVERLAPS with an IoU.
+pub struct Rel(pub usize, pub usize, pub RelationKind, pub f32);
+
+/// One test's own feature set and model version.
+pub struct Scene {
+    pub set: FeatureSetName,
+    pub version: ModelVersion,
+}
+
+impl Scene {
+    pub fn new() -> Self {
+        let tag = format!("{:016x}", random_u64());
+        Self {
+            set: FeatureSetName::parse(&format!("contract-{tag}")).unwrap(),
+            version: ModelVersion::parse(&format!("det@1+emb@{tag}")).unwrap(),
+        }
+    }
+
+    /// Another version in the same set.
+    pub fn other_version(&self, suffix: &str) -> ModelVersion {
+        ModelVersion::parse(&format!("{}-{suffix}", self.version)).unwrap()
+    }
+
+    /// A street: a gray person NEAR a blue car (0.02) and a red car (0.3); the cars OVERLAP (0.25).
+    pub fn street(&self) -> FeatureDocument {
+        self.street_at(&random_bytes(), &random_uri())
+    }
+
+    pub fn street_at(&self, bytes: &[u8], uri: &str) -> FeatureDocument {
+        document(&self.version, bytes, uri, &street_objects(), &street_relations())
+    }
+}
+
+pub fn street_objects() -> Vec<Obj> {
+    vec![
+        Obj::new("person", 1, ColorName::Gray, [0.05, 0.1, 0.3, 0.9], 0.95),
+        Obj::new("car", 3, ColorName::Blue, [0.32, 0.5, 0.7, 0.9], 0.9),
+        Obj::new("car", 3, ColorName::Red, [0.6, 0.55, 0.95, 0.95], 0.8),
+    ]
+}
+
+pub fn street_relations() -> Vec<Rel> {
+    vec![
+        Rel(0, 1, RelationKind::Near, 0.02),
+        Rel(0, 2, RelationKind::Near, 0.3),
+        Rel(1, 2, RelationKind::Overlaps, 0.25),
+    ]
+}
+
+/// Unique image bytes.
+pub fn random_bytes() -> Vec<u8> {
+    (0..4).flat_map(|_| random_u64().to_le_bytes()).collect()
+}
+
+/// A unique GCS location.
+pub fn random_uri() -> String {
+    format!("gs://sightgraph-contract/photos/{:016x}.jpg#{}", random_u64(), random_u64() % 1_000_000 + 1)
+}
+
+/// A valid document for `bytes` seen at `uri` (a `gs://bucket/name#generation`).
+pub fn document(version: &ModelVersion, bytes: &[u8], uri: &str, objects: &[Obj], relations: &[Rel]) -> FeatureDocument {
+    let id = ImageId::of_bytes(bytes);
+    let (width, height) = (640u32, 480u32);
+    let detected: Vec<DetectedObject> = objects
+        .iter()
+        .map(|o| {
+            let b = o.box_norm;
+            let box_norm = BBox { x_min: b[0], y_min: b[1], x_max: b[2], y_max: b[3] };
+            let oid = ObjectId::derive(&id, version, o.category_id, box_norm.as_array());
+            DetectedObject {
+                feature_id: FeatureId::derive(&oid, version),
+                id: oid,
+                label: Label::parse(o.label).unwrap(),
+                category_id: o.category_id,
+                score: o.score,
+                box_px: BBox { x_min: b[0] * 640.0, y_min: b[1] * 480.0, x_max: b[2] * 640.0, y_max: b[3] * 480.0 },
+                box_norm,
+                color: ColorAttr { name: o.color, fraction: 0.6 },
+                embedding: o.embedding.clone(),
+            }
+        })
+        .collect();
+    let relations = relations
+        .iter()
+        .map(|Rel(i, j, kind, value)| {
+            let (a, b) = (&detected[*i].id, &detected[*j].id);
+            let (from, to) = if a < b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+            let (distance, iou) = match kind {
+                RelationKind::Near => (Some(*value), None),
+                RelationKind::Overlaps => (None, Some(*value)),
+            };
+            Relation { kind: *kind, from, to, distance, iou }
+        })
+        .collect();
+    let (rest, generation) = uri.split_once('#').expect("test uris carry a generation");
+    let (bucket, name) = rest.trim_start_matches("gs://").split_once('/').expect("gs://bucket/name");
+    let digest = ImageId::of_bytes(id.as_str().as_bytes());
+    let now = chrono::Utc::now();
+    let model = |name: &str| ModelRef { name: name.into(), package: "pkg".into(), package_version: "1".into(), sha256: "0".repeat(64) };
+    let doc = FeatureDocument {
+        schema: SCHEMA_V1.into(),
+        image: ImageInfo {
+            id,
+            uri: uri.into(),
+            bucket: Some(bucket.into()),
+            name: name.into(),
+            generation: Some(generation.parse().unwrap()),
+            width,
+            height,
+            content_type: "image/jpeg".into(),
+            size_bytes: bytes.len() as u64,
+            // Unique per image like a real MD5; its format does not matter here.
+            md5_hash: digest.as_str()[..24].to_owned(),
+        },
+        model: ModelInfo {
+            version: version.clone(),
+            detector: model("det"),
+            embedder: model("emb"),
+            score_threshold: 0.4,
+            nms_iou: 0.5,
+            near_threshold: 0.05,
+        },
+        objects: detected,
+        relations,
+        timings: Timings::default(),
+        lineage: Lineage {
+            job_id: "contract-job".into(),
+            host: "test-host".into(),
+            processor: "cv-processor@test".into(),
+            execution_provider: "cpu".into(),
+            started_at: now,
+            finished_at: now,
+        },
+    };
+    doc.validate().expect("test documents are valid");
+    doc
+}
+
+/// What a lookup must return for the objects of `doc`, best score first.
+pub fn expected_objects(doc: &FeatureDocument) -> Vec<ObjectFeatures> {
+    let mut out: Vec<ObjectFeatures> = doc
+        .objects
+        .iter()
+        .map(|o| ObjectFeatures {
+            id: o.id.clone(),
+            image_id: doc.image.id.clone(),
+            label: o.label.clone(),
+            category_id: o.category_id,
+            score: o.score,
+            box_px: o.box_px,
+            box_norm: o.box_norm,
+            color: o.color,
+            feature_id: o.feature_id.clone(),
+            model_version: doc.model.version.clone(),
+            embedding: o.embedding.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+/// What a lookup must return for the image of `doc` with these locations.
+pub fn expected_image(doc: &FeatureDocument, locations: &[&str]) -> ImageRecord {
+    let i = &doc.image;
+    ImageRecord {
+        id: i.id.clone(),
+        uri: i.uri.clone(),
+        bucket: i.bucket.clone(),
+        name: i.name.clone(),
+        generation: i.generation,
+        width: i.width,
+        height: i.height,
+        content_type: i.content_type.clone(),
+        sha256: i.id.to_string(),
+        md5_hash: i.md5_hash.clone(),
+        locations: locations.iter().map(|l| l.to_string()).collect(),
+    }
+}
+
+/// Whole-struct equality plus bit-exact embeddings.
+pub fn assert_same_objects(actual: &[ObjectFeatures], expected: &[ObjectFeatures], what: &str) {
+    assert_eq!(actual, expected, "{what}: records differ");
+    for (a, e) in actual.iter().zip(expected) {
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.embedding), bits(&e.embedding), "{what}: embedding of {} is not bit-exact", a.id);
+    }
+}
+
+/// The same object without its vector (as pattern and similarity results carry it).
+pub fn without_embedding(mut o: ObjectFeatures) -> ObjectFeatures {
+    o.embedding.clear();
+    o
+}

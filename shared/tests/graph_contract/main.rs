@@ -1,0 +1,13 @@
+//! The graph store contract: each behaviour is written once as
+//! `check_<behaviour>(&dyn GraphStore)` and run against every backend —
+//! SQLite in memory, and the Neo4j of the test services
+//! (`scripts/services/all.sh up`, or `just test`).
+
+#[macro_use]
+mod helpers;
+mod lookups;
+mod nodes;
+mod patterns;
+mod similarity;
+mod versions;
+mod writes;

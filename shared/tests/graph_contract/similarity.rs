@@ -1,0 +1,68 @@
+//! Nearest neighbours: cosine ranking within one model version.
+
+use shared::domain::ColorName;
+use shared::graph::GraphStore;
+
+use crate::helpers::*;
+
+/// A unit vector at `degrees` from `r` in the plane of `r` and `u` (orthonormal).
+fn at_angle(r: &[f32], u: &[f32], degrees: f32) -> Vec<f32> {
+    let (c, s) = (degrees.to_radians().cos(), degrees.to_radians().sin());
+    r.iter().zip(u).map(|(x, y)| c * x + s * y).collect()
+}
+
+async fn check_nearest_objects_rank_by_cosine_within_the_version(store: &dyn GraphStore) {
+    // Arrange: the query at 0°, others at 10°, 30° (twice, a tie), 60° and 90°.
+    let scene = Scene::new();
+    let r = random_unit();
+    let u = random_unit();
+    let dot: f32 = r.iter().zip(&u).map(|(a, b)| a * b).sum();
+    let u = normalise(u.iter().zip(&r).map(|(y, x)| y - dot * x).collect());
+    let angles = [0.0, 10.0, 30.0, 30.0, 60.0, 90.0];
+    let objects: Vec<Obj> = angles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let x = 0.1 * i as f32;
+            Obj::new("dog", 18, ColorName::Brown, [x, 0.1, x + 0.05, 0.3], 0.9).with_embedding(at_angle(&r, &u, *a))
+        })
+        .collect();
+    let doc = document(&scene.version, &random_bytes(), &random_uri(), &objects, &[]);
+    store.write_features(&scene.set, &doc).await.unwrap();
+    let twin = vec![Obj::new("dog", 18, ColorName::Brown, [0.1, 0.1, 0.3, 0.3], 0.9).with_embedding(at_angle(&r, &u, 0.0))];
+    let other_version = scene.other_version("other");
+    store.write_features(&scene.set, &document(&other_version, &random_bytes(), &random_uri(), &twin, &[])).await.unwrap();
+    let ids: Vec<_> = doc.objects.iter().map(|o| o.id.clone()).collect();
+    let (tie_first, tie_second) = if ids[2] < ids[3] { (&ids[2], &ids[3]) } else { (&ids[3], &ids[2]) };
+    let expected_order = vec![&ids[1], tie_first, tie_second, &ids[4], &ids[5]];
+
+    // Act
+    let top3 = store.nearest_objects(&ids[0], 3).await.unwrap().expect("known object");
+    let all = store.nearest_objects(&ids[0], 50).await.unwrap().expect("known object");
+
+    // Assert
+    let order = |v: &[shared::graph::Similar]| v.iter().map(|s| s.object.id.clone()).collect::<Vec<_>>();
+    let expected: Vec<_> = expected_order.iter().map(|i| (*i).clone()).collect();
+    assert_eq!(order(&top3), expected[..3], "best first, ties by id, never the object itself");
+    assert_eq!(order(&all), expected, "only objects of the same model version");
+    for (s, degrees) in all.iter().zip([10.0f32, 30.0, 30.0, 60.0, 90.0]) {
+        assert!((s.score - degrees.to_radians().cos()).abs() < 1e-4, "cosine at {degrees}°: {}", s.score);
+        assert!(s.object.embedding.is_empty(), "results leave the vector out");
+        assert_eq!(s.object.model_version, scene.version);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_nearest_objects_rank_by_cosine_within_the_version() {
+    check_nearest_objects_rank_by_cosine_within_the_version(&sqlite().await).await
+}
+#[tokio::test]
+async fn neo4j_nearest_objects_rank_by_cosine_within_the_version() {
+    check_nearest_objects_rank_by_cosine_within_the_version(&neo4j!()).await
+}
+
+#[tokio::test]
+async fn neo4j_the_vector_index_serves_nearest_neighbours() {
+    let store = neo4j!();
+    assert!(store.has_vector_index(), "Neo4j 5.26 Community supports vector indexes; the schema must create one");
+}
