@@ -1,1 +1,9 @@
-//! Keeps the hot cache filled with the newest features on a periodic ping.
+//! `cache-warmer`: on each ping (Knative PingSource) loads the newest
+//! objects of the active version from the graph into the cache, so the first
+//! lookups after a deploy or a cache flush are hits.
+
+mod app;
+mod handler;
+
+pub use app::{router, AppState, Application, Settings};
+pub use handler::{handle, parse_ping, Outcome, Ping, PING_TYPES};

@@ -29,11 +29,18 @@ impl OnnxRuntime {
                 dylib.display()
             )));
         }
-        let env = ort::init_from(dylib)
-            .map_err(|e| Error::config(format!("cannot load ONNX Runtime: {e}")))?
-            .with_name("cv-processor")
-            .build()
-            .map_err(|e| Error::config(format!("cannot start ONNX Runtime: {e}")))?;
+        // NB: ONNX Runtime allows one environment per process, so processors share it.
+        static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
+        let mut shared = ENVIRONMENT.lock().unwrap_or_else(|p| p.into_inner());
+        if shared.is_none() {
+            let env = ort::init_from(dylib)
+                .map_err(|e| Error::config(format!("cannot load ONNX Runtime: {e}")))?
+                .with_name("cv-processor")
+                .build()
+                .map_err(|e| Error::config(format!("cannot start ONNX Runtime: {e}")))?;
+            *shared = Some(env);
+        }
+        let env = shared.clone().expect("set above");
         Ok(Self { env, intra_threads, cpu_only })
     }
 

@@ -99,7 +99,9 @@ impl Processor {
     pub async fn process_uri(&self, uri: &ObjectUri) -> Result<FeatureDocument> {
         let started = Instant::now();
         let uri = match uri {
-            ObjectUri::Local(path) => ObjectUri::Local(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+            ObjectUri::Local(path) => ObjectUri::Local(
+                std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.clone()),
+            ),
             gcs => gcs.clone(),
         };
         let fetched = self.source.fetch(&uri, self.config.limits.max_bytes).await?;

@@ -90,7 +90,8 @@ impl ObjectSource {
                 Ok((Box::new(store), object_path(uri, name)?, options))
             }
             ObjectUri::Local(path) => {
-                let absolute = std::path::absolute(path)
+                let absolute = std::fs::canonicalize(path)
+                    .or_else(|_| std::path::absolute(path))
                     .map_err(|e| Error::bad_input(uri, format!("cannot resolve the path: {e}")))?;
                 let location = StorePath::from_absolute_path(&absolute)
                     .map_err(|e| Error::bad_input(uri, format!("not a usable file path: {e}")))?;

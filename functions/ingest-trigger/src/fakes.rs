@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use shared::domain::{ColorName, FeatureId, ImageId, Label, ModelVersion, ObjectId};
 use shared::launcher::{JobLauncher, JobRequest, LaunchOutcome};
-use shared::schema::{BBox, ColorAttr, DetectedObject, FeatureDocument, ImageInfo, Lineage, ModelInfo, ModelRef, Timings};
+use shared::schema::{
+    BBox, ColorAttr, DetectedObject, FeatureDocument, ImageInfo, Lineage, ModelInfo, ModelRef, Timings,
+};
 use std::sync::{Arc, Mutex};
 
 /// A [`JobLauncher`] that remembers what it was asked; a repeated name is `AlreadyExists`.
@@ -62,7 +64,12 @@ pub fn feature_document(bytes: &[u8], md5_hash: &str, bucket: &str, name: &str, 
     let version = model_version();
     let box_norm = BBox { x_min: 0.1, y_min: 0.2, x_max: 0.5, y_max: 0.9 };
     let id = ObjectId::derive(&image, &version, 18, box_norm.as_array());
-    let model = |n: &str| ModelRef { name: n.into(), package: "test".into(), package_version: "1".into(), sha256: "0".repeat(64) };
+    let model = |n: &str| ModelRef {
+        name: n.into(),
+        package: "test".into(),
+        package_version: "1".into(),
+        sha256: "0".repeat(64),
+    };
     let now = chrono::Utc::now();
     FeatureDocument {
         schema: shared::schema::SCHEMA_V1.into(),

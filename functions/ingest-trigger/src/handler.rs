@@ -5,6 +5,7 @@ use serde::Serialize;
 use shared::events::{GcsNotice, ObjectFinalized};
 use shared::graph::Location;
 use shared::launcher::{JobRequest, LaunchOutcome};
+use tracing::field::Empty;
 use tracing::instrument;
 
 use crate::{AppState, Result};
@@ -55,7 +56,7 @@ impl Outcome {
 }
 
 /// Handles one parsed notice.
-#[instrument(skip_all, fields(outcome), err(Display))]
+#[instrument(skip_all, fields(event_id = Empty, uri = Empty, outcome = Empty), err(Display))]
 pub async fn handle(notice: GcsNotice, state: &AppState) -> Result<Outcome> {
     let outcome = match notice {
         GcsNotice::Ignored { reason } => Outcome::Ignored { reason },
@@ -64,13 +65,15 @@ pub async fn handle(notice: GcsNotice, state: &AppState) -> Result<Outcome> {
     tracing::Span::current().record("outcome", outcome.kind());
     match &outcome {
         Outcome::Ignored { reason } => tracing::info!(%reason, "event ignored"),
-        other => tracing::info!(outcome = other.kind(), "event handled"),
+        _ => tracing::info!("event handled"),
     }
     Ok(outcome)
 }
 
-#[instrument(skip_all, fields(event_id = %object.event_id, uri = %object.uri()))]
 async fn handle_object(object: &ObjectFinalized, state: &AppState) -> Result<Outcome> {
+    let span = tracing::Span::current();
+    span.record("event_id", object.event_id.as_str());
+    span.record("uri", tracing::field::display(object.uri()));
     if let Some(reason) = skip_reason(object) {
         return Ok(Outcome::Ignored { reason });
     }
@@ -105,8 +108,12 @@ async fn deduplicate(object: &ObjectFinalized, state: &AppState) -> Result<Optio
     let Some(version) = state.graph.active_version(&state.feature_set).await? else { return Ok(None) };
     let Some(image) = state.graph.find_processed_by_md5(md5, &version).await? else { return Ok(None) };
     let uri = object.uri().to_string();
-    let location =
-        Location { uri: uri.clone(), bucket: Some(object.bucket.clone()), name: object.name.clone(), generation: object.generation };
+    let location = Location {
+        uri: uri.clone(),
+        bucket: Some(object.bucket.clone()),
+        name: object.name.clone(),
+        generation: object.generation,
+    };
     let location_added = state.graph.add_location(&image.id, &location).await?;
     tracing::info!(image_id = %image.id, %version, location_added, "bytes already processed; location recorded");
     Ok(Some(Outcome::Deduplicated { image_id: image.id.to_string(), location: uri, location_added }))

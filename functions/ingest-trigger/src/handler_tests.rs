@@ -1,7 +1,7 @@
 use super::*;
-use shared::domain::JobName;
 use crate::fakes::{feature_document, RecordingLauncher};
 use shared::domain::FeatureSetName;
+use shared::domain::JobName;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, ImageSelector};
 use std::sync::Arc;
@@ -38,7 +38,10 @@ async fn a_new_image_launches_one_job_named_after_the_event_identity() {
     assert_eq!(launched[0].image_uri.to_string(), "gs://sightgraph-raw/photos/dog.jpg#1");
     assert_eq!(launched[0].event_id, "evt-1");
     let expected_job = JobName::for_object("sightgraph-raw", "photos/dog.jpg", Some(1)).to_string();
-    assert_eq!(outcome, Outcome::Launched { job: expected_job, image_uri: "gs://sightgraph-raw/photos/dog.jpg#1".into() });
+    assert_eq!(
+        outcome,
+        Outcome::Launched { job: expected_job, image_uri: "gs://sightgraph-raw/photos/dog.jpg#1".into() }
+    );
 }
 
 #[tokio::test]

@@ -42,7 +42,8 @@ fn png_claiming(width: u32, height: u32, idat: &[u8]) -> Vec<u8> {
 fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let dog = std::fs::read(photo("dog.jpg")).unwrap();
     let mut bad_header = dog.clone();
-    bad_header[2000..2600].iter_mut().step_by(7).for_each(|b| *b = 0x55);
+    let sof = dog.windows(2).position(|w| w == [0xFF, 0xC0] || w == [0xFF, 0xC2]).expect("dog.jpg has a frame header");
+    bad_header[sof + 4] = 0x55; // sample precision: 85 bits
     vec![
         ("corrupt-header.jpg", bad_header, "Jpeg"),
         ("corrupt-data.png", png_claiming(64, 64, b"definitely not zlib data"), "corrupt Png data"),

@@ -74,6 +74,8 @@ async fn structured_mode_delivers_the_same_event() {
 
     let events = sink.events.lock().unwrap();
     assert_eq!(events[0].id(), format!("test-job:{}", doc.image.id));
+    let (got, want) = (serde_json::to_value(document_in(&events[0])).unwrap(), serde_json::to_value(&doc).unwrap());
+    for (k, v) in want.as_object().unwrap() { if got[k] != *v { eprintln!("DIFF {k}: {} vs {}", got[k].to_string().chars().take(400).collect::<String>(), v.to_string().chars().take(400).collect::<String>()); } }
     assert_eq!(document_in(&events[0]), doc);
 }
 

@@ -3,9 +3,8 @@
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSecurityContext, PodSpec,
-    PodTemplateSpec, ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Toleration, Volume,
-    VolumeMount,
+    Capabilities, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSecurityContext, PodSpec, PodTemplateSpec,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -134,11 +133,8 @@ fn container(template: &JobTemplate, request: &JobRequest, uri: &str) -> Contain
 
 fn env(template: &JobTemplate) -> Vec<EnvVar> {
     let plain = |name: &str, value: &str| EnvVar { name: name.into(), value: Some(value.into()), ..Default::default() };
-    let mut env = vec![
-        plain("K_SINK", &template.sink),
-        plain("RUST_LOG", &template.rust_log),
-        plain("LOG_FORMAT", "json"),
-    ];
+    let mut env =
+        vec![plain("K_SINK", &template.sink), plain("RUST_LOG", &template.rust_log), plain("LOG_FORMAT", "json")];
     if let Some(uri) = &template.neo4j.uri {
         env.push(plain("NEO4J_URI", uri));
         env.push(plain("NEO4J_USER", &template.neo4j.user));

@@ -14,7 +14,11 @@ pub(crate) fn template() -> JobTemplate {
         backoff_limit: 2,
         ttl_seconds: 3600,
         neo4j_secret: "sightgraph-neo4j".into(),
-        neo4j: Neo4jEnv { uri: Some("neo4j://neo4j:7687".into()), user: "neo4j".into(), database: Some("neo4j".into()) },
+        neo4j: Neo4jEnv {
+            uri: Some("neo4j://neo4j:7687".into()),
+            user: "neo4j".into(),
+            database: Some("neo4j".into()),
+        },
         sink: "http://broker/sightgraph/default".into(),
         node_selector: BTreeMap::from([("cloud.google.com/gke-accelerator".into(), "nvidia-tesla-t4".into())]),
         rust_log: "info".into(),

@@ -70,10 +70,9 @@ pub async fn create_job(jobs: &Api<Job>, job: &Job) -> Result<LaunchOutcome> {
                 status.message
             ),
         )),
-        Err(kube::Error::Api(status)) if status.code == 429 || status.code >= 500 => Err(Error::unavailable(
-            BACKEND,
-            format!("creating Job {name}: {} {}", status.code, status.message),
-        )),
+        Err(kube::Error::Api(status)) if status.code == 429 || status.code >= 500 => {
+            Err(Error::unavailable(BACKEND, format!("creating Job {name}: {} {}", status.code, status.message)))
+        }
         Err(kube::Error::Api(status)) => {
             Err(Error::backend(BACKEND, format!("creating Job {name}: {} {}", status.code, status.message)))
         }

@@ -50,7 +50,11 @@ async fn an_existing_job_of_the_same_name_counts_as_success() {
 
 #[tokio::test]
 async fn a_forbidden_create_says_rbac_is_missing_and_is_not_retryable() {
-    let forbidden = status(403, "Forbidden", "jobs.batch is forbidden: User \"system:serviceaccount:sightgraph:default\" cannot create resource \"jobs\"");
+    let forbidden = status(
+        403,
+        "Forbidden",
+        "jobs.batch is forbidden: User \"system:serviceaccount:sightgraph:default\" cannot create resource \"jobs\"",
+    );
 
     let (outcome, ..) = launch_against(StatusCode::FORBIDDEN, forbidden).await;
 
@@ -61,7 +65,8 @@ async fn a_forbidden_create_says_rbac_is_missing_and_is_not_retryable() {
 
 #[tokio::test]
 async fn an_overloaded_api_server_is_a_transient_failure() {
-    let (outcome, ..) = launch_against(StatusCode::SERVICE_UNAVAILABLE, status(503, "ServiceUnavailable", "try later")).await;
+    let (outcome, ..) =
+        launch_against(StatusCode::SERVICE_UNAVAILABLE, status(503, "ServiceUnavailable", "try later")).await;
 
     assert!(outcome.unwrap_err().is_transient());
 }

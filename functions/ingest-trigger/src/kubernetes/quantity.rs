@@ -69,7 +69,8 @@ mod tests {
 
     #[test]
     fn common_quantities_parse_to_their_base_value() {
-        let cases = [("2", 2.0), ("500m", 0.5), ("4Gi", 4.0 * 1_073_741_824.0), ("1.5G", 1.5e9), ("128Mi", 134_217_728.0)];
+        let cases =
+            [("2", 2.0), ("500m", 0.5), ("4Gi", 4.0 * 1_073_741_824.0), ("1.5G", 1.5e9), ("128Mi", 134_217_728.0)];
         for (text, value) in cases {
             let q = Quantity::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!((q.as_str(), q.value()), (text, value), "{text}");

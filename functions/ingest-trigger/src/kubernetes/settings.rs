@@ -130,11 +130,15 @@ impl JobSettings {
                 .map(str::to_owned)
                 .ok_or_else(|| Error::setting(variable, "is required when LAUNCHER=kubernetes"))
         };
-        let quantity = |text: &str, variable: &'static str| Quantity::parse(text).map_err(|e| Error::setting(variable, e));
+        let quantity =
+            |text: &str, variable: &'static str| Quantity::parse(text).map_err(|e| Error::setting(variable, e));
         let memory_request = quantity(&self.memory_request, "JOB_MEMORY_REQUEST")?;
         let memory_limit = quantity(&self.memory_limit, "JOB_MEMORY_LIMIT")?;
         if memory_limit.value() < memory_request.value() {
-            return Err(Error::setting("JOB_MEMORY_LIMIT", format!("{memory_limit} is below JOB_MEMORY_REQUEST {memory_request}")));
+            return Err(Error::setting(
+                "JOB_MEMORY_LIMIT",
+                format!("{memory_limit} is below JOB_MEMORY_REQUEST {memory_request}"),
+            ));
         }
         if self.backoff_limit < 0 || self.ttl_seconds < 0 {
             return Err(Error::setting("JOB_BACKOFF_LIMIT/JOB_TTL_SECONDS", "must not be negative"));

@@ -5,5 +5,6 @@ use shared::testing::{check_function_contract, fixture};
 async fn ingest_trigger_honours_the_shared_function_contract() {
     let app = spawn_app().await;
 
-    check_function_contract(ingest_trigger::router(app.state.clone()), &fixture("gcs-finalized.binary.valid.json")).await;
+    check_function_contract(ingest_trigger::router(app.state.clone()), &fixture("gcs-finalized.binary.valid.json"))
+        .await;
 }

@@ -20,7 +20,11 @@ async fn the_same_event_delivered_twice_launches_one_job() {
 async fn one_object_version_in_binary_structured_and_legacy_form_launches_one_job() {
     let app = spawn_app().await;
 
-    for name in ["gcs-finalized.binary.valid.json", "gcs-finalized.structured.valid.json", "gcs-finalized.legacy-type.valid.json"] {
+    for name in [
+        "gcs-finalized.binary.valid.json",
+        "gcs-finalized.structured.valid.json",
+        "gcs-finalized.legacy-type.valid.json",
+    ] {
         let (status, body) = json(app.send(&fixture(name)).await).await;
         assert!((200..300).contains(&status), "{name}: {body}");
     }

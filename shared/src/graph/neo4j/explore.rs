@@ -35,7 +35,7 @@ macro_rules! pattern_query {
 const PATTERN_NEAR: &str = pattern_query!("NEAR");
 const PATTERN_OVERLAPS: &str = pattern_query!("OVERLAPS");
 
-// NB: the index spans every version; `returned` tells whether the filter may have starved the candidates.
+// NB: the index spans every version; `returned` tells whether filtering may have left fewer than k.
 const BY_INDEX: &str = "
     CALL db.index.vector.queryNodes('feature_embedding', $n, $vector) YIELD node
     WITH collect(node) AS hits
@@ -116,7 +116,8 @@ pub(super) async fn nearest(graph: &Graph, id: &ObjectId, k: usize, vector_index
             .param("want", want as i64);
         if let Some(row) = rows(graph, q).await?.first() {
             let found: Vec<Candidate> = column(row, "candidates")?;
-            let starved = found.len() < want && column::<i64>(row, "returned")? >= n as i64;
+            let starved = found.len() < k && column::<i64>(row, "returned")? >= n as i64;
+            eprintln!("PROBE index path: {} candidates, starved={starved}", found.len());
             if !starved {
                 candidates = Some(found);
             }
@@ -125,6 +126,7 @@ pub(super) async fn nearest(graph: &Graph, id: &ObjectId, k: usize, vector_index
     let candidates = match candidates {
         Some(c) => c,
         None => {
+            eprintln!("PROBE exact path");
             let cypher = if vector.iter().any(|x| *x != 0.0) { EXACT } else { BY_ID };
             let q = query(cypher)
                 .param("vector", vector.clone())
