@@ -1,1 +1,14 @@
-//! Runs every function in one process with an in-memory broker for development.
+//! The local stack: every function's router in one process, an in-memory
+//! broker that routes CloudEvents by type as Knative's Broker and Triggers
+//! do, the local job launcher, the SQLite store and an in-process cache.
+
+mod broker;
+pub mod demo;
+mod finalize;
+mod stack;
+mod watch;
+
+pub use broker::{Broker, Subscription};
+pub use finalize::finalize_event;
+pub use stack::{RunningStack, StackConfig};
+pub use watch::watch_bucket;

@@ -65,12 +65,28 @@ impl Tx {
     }
 }
 
-/// Runs one read query in its own auto-commit transaction and collects every row.
+/// Runs one read query in its own transaction and collects every row.
+// NB: not `Graph::execute`: it retries pool errors (refused connections, bad
+// passwords) for up to a minute, which would turn "down" into "slow".
 pub(super) async fn rows(graph: &Graph, q: Query) -> Result<Vec<Row>> {
-    let mut stream = graph.execute(q).await.map_err(map_err)?;
-    let mut out = Vec::new();
-    while let Some(row) = stream.next().await.map_err(map_err)? {
-        out.push(row);
+    let mut tx = Tx::begin(graph).await?;
+    let rows = tx.rows(q).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Neo4jGraphStore;
+    use crate::Error;
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_unavailable_not_a_backend_failure() {
+        // Port 1 on loopback: nothing listens there.
+        let err = Neo4jGraphStore::connect("bolt://127.0.0.1:1", "neo4j", "secret", None, 1).await.err();
+        assert!(
+            matches!(&err, Some(Error::Unavailable { backend: "neo4j", .. })),
+            "connection failures must map to Unavailable (503): {err:?}"
+        );
     }
-    Ok(out)
 }

@@ -117,7 +117,6 @@ pub(super) async fn nearest(graph: &Graph, id: &ObjectId, k: usize, vector_index
         if let Some(row) = rows(graph, q).await?.first() {
             let found: Vec<Candidate> = column(row, "candidates")?;
             let starved = found.len() < k && column::<i64>(row, "returned")? >= n as i64;
-            eprintln!("PROBE index path: {} candidates, starved={starved}", found.len());
             if !starved {
                 candidates = Some(found);
             }
@@ -126,7 +125,7 @@ pub(super) async fn nearest(graph: &Graph, id: &ObjectId, k: usize, vector_index
     let candidates = match candidates {
         Some(c) => c,
         None => {
-            eprintln!("PROBE exact path");
+            tracing::debug!(k, "nearest neighbours by exact cosine");
             let cypher = if vector.iter().any(|x| *x != 0.0) { EXACT } else { BY_ID };
             let q = query(cypher)
                 .param("vector", vector.clone())

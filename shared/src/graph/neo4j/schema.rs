@@ -63,8 +63,9 @@ pub(super) async fn vector_index_online(graph: &Graph) -> Result<bool> {
 
 /// Runs one schema statement; a rule another process created a moment ago is fine.
 async fn run_ddl(graph: &Graph, ddl: &str) -> Result<()> {
-    match graph.run(query(ddl)).await {
-        Ok(()) => Ok(()),
+    let mut tx = graph.start_txn().await.map_err(map_err)?;
+    match tx.run(query(ddl)).await {
+        Ok(()) => tx.commit().await.map_err(map_err),
         Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => Ok(()),
         Err(e) => Err(map_err(e)),
     }

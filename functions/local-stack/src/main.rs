@@ -1,0 +1,89 @@
+//! `sightgraph-local`: `serve` runs the local stack (`just dev`); `demo`
+//! runs the pipeline end to end on the fixture photos (`just demo`).
+
+use clap::{Parser, Subcommand};
+use local_stack::{demo, watch_bucket, RunningStack, StackConfig};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(version, about = "Sightgraph's local stack: every function in one process, no cloud, no server.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// The cv-processor binary (default: next to this one).
+    #[arg(long, env = "LOCAL_PROCESSOR_BIN", global = true)]
+    processor_bin: Option<PathBuf>,
+    /// Log format: pretty or json.
+    #[arg(long, env = "LOG_FORMAT", default_value = "pretty", global = true)]
+    log_format: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the stack: API and UI, broker at /broker, functions under /functions/<name>.
+    Serve {
+        /// Interface to bind.
+        #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+        host: String,
+        /// Port.
+        #[arg(long, env = "PORT", default_value_t = 8080)]
+        port: u16,
+        /// Folder standing in for buckets (`<root>/<bucket>/<name>`).
+        #[arg(long, env = "LOCAL_BUCKET_ROOT", default_value = "fixtures/gcs")]
+        bucket_root: PathBuf,
+        /// SQLite database file.
+        #[arg(long, env = "SQLITE_PATH", default_value = ".run/sightgraph.db")]
+        sqlite_path: PathBuf,
+        /// Built UI to serve at /ui/.
+        #[arg(long, env = "UI_DIST", default_value = "ui/dist")]
+        ui_dist: PathBuf,
+        /// Announce new files in the bucket folder as finalize events.
+        #[arg(long)]
+        watch: bool,
+        /// Concurrent processing runs.
+        #[arg(long, env = "LOCAL_MAX_CONCURRENCY", default_value_t = 2)]
+        max_concurrency: usize,
+    },
+    /// Run the whole pipeline on the fixture photos, print what was found, exit.
+    Demo {
+        /// The fixture buckets.
+        #[arg(long, default_value = "fixtures/gcs")]
+        fixtures: PathBuf,
+        /// Seconds processing may take.
+        #[arg(long, default_value_t = 600)]
+        timeout_secs: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let format = if cli.log_format == "json" { shared::telemetry::LogFormat::Json } else { shared::telemetry::LogFormat::Pretty };
+    let processor_bin = match cli.processor_bin {
+        Some(p) => p,
+        None => std::env::current_exe()?.with_file_name("cv-processor"),
+    };
+    match cli.command {
+        Command::Serve { host, port, bucket_root, sqlite_path, ui_dist, watch, max_concurrency } => {
+            shared::telemetry::init(format, "info");
+            if let Some(dir) = sqlite_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let log_dir = sqlite_path.with_file_name("jobs");
+            let config = StackConfig { host, port, sqlite_path, bucket_root: bucket_root.clone(), processor_bin, ui_dist: Some(ui_dist), max_concurrency, log_dir, feature_set: Default::default() };
+            let stack = RunningStack::start(&config).await?;
+            println!("Sightgraph local stack on http://{0}  (UI: http://{0}/ui/, broker: http://{0}/broker)", stack.addr);
+            if watch {
+                tokio::spawn(watch_bucket(bucket_root, stack.url("/broker"), Duration::from_secs(1)));
+            }
+            stack.wait().await
+        }
+        Command::Demo { fixtures, timeout_secs } => {
+            shared::telemetry::init(format, "warn");
+            let report = demo::run(&demo::DemoOptions { fixtures, processor_bin, timeout: Duration::from_secs(timeout_secs) }).await?;
+            print!("{}", demo::render(&report));
+            Ok(())
+        }
+    }
+}
