@@ -100,6 +100,23 @@ mod tests {
     }
 
     #[test]
+    fn exif_orientation_is_applied_before_anything_else_sees_the_pixels() {
+        let mut jpeg = Cursor::new(Vec::new());
+        RgbImage::from_pixel(8, 2, Rgb([200, 0, 0])).write_to(&mut jpeg, ImageFormat::Jpeg).unwrap();
+        let jpeg = jpeg.into_inner();
+        // APP1 Exif, little-endian TIFF, one IFD entry: Orientation (0x0112) SHORT = 6 (rotate 90° clockwise).
+        let tiff = [b"II*\0".as_slice(), &8u32.to_le_bytes(), &1u16.to_le_bytes(), &[0x12, 0x01, 3, 0],
+            &1u32.to_le_bytes(), &[6, 0, 0, 0], &0u32.to_le_bytes()].concat();
+        let payload = [b"Exif\0\0".as_slice(), &tiff].concat();
+        let app1 = [[0xFF, 0xE1].as_slice(), &((payload.len() + 2) as u16).to_be_bytes(), &payload].concat();
+        let rotated = [&jpeg[..2], &app1, &jpeg[2..]].concat();
+
+        let decoded = decode("t", &rotated, &Limits::default()).unwrap();
+
+        assert_eq!(decoded.rgb.dimensions(), (2, 8), "width and height are swapped");
+    }
+
+    #[test]
     fn text_is_not_an_image() {
         let err = decode("t", b"hello, world", &Limits::default()).unwrap_err().to_string();
         assert!(err.contains("not an image"), "{err}");

@@ -82,7 +82,7 @@ impl Application {
         };
         let mut router = router(state);
         if let Some(dir) = &settings.ui_dist {
-            router = router.nest_service("/ui", tower_http::services::ServeDir::new(dir));
+            router = router.fallback_service(tower_http::services::ServeDir::new(dir));
         }
         let listener = bind(&settings.server.host, settings.server.port).await?;
         Ok(Self { listener, router })

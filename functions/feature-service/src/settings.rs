@@ -18,7 +18,7 @@ struct ServiceVars {
     local_bucket_root: Option<PathBuf>,
     /// fake-gcs-server endpoint (tests).
     gcs_base_url: Option<String>,
-    /// Folder with the built UI to serve at `/ui/`.
+    /// Folder with the built UI to serve at `/` (API routes take precedence).
     ui_dist: Option<PathBuf>,
 }
 

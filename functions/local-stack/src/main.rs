@@ -35,12 +35,15 @@ enum Command {
         /// SQLite database file.
         #[arg(long, env = "SQLITE_PATH", default_value = ".run/sightgraph.db")]
         sqlite_path: PathBuf,
-        /// Built UI to serve at /ui/.
+        /// Built UI to serve at / (API routes take precedence).
         #[arg(long, env = "UI_DIST", default_value = "ui/dist")]
         ui_dist: PathBuf,
         /// Announce new files in the bucket folder as finalize events.
         #[arg(long)]
         watch: bool,
+        /// With --watch, also announce the files already there at start (loads the fixtures).
+        #[arg(long, requires = "watch")]
+        announce_existing: bool,
         /// Concurrent processing runs.
         #[arg(long, env = "LOCAL_MAX_CONCURRENCY", default_value_t = 2)]
         max_concurrency: usize,
@@ -65,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
         None => std::env::current_exe()?.with_file_name("cv-processor"),
     };
     match cli.command {
-        Command::Serve { host, port, bucket_root, sqlite_path, ui_dist, watch, max_concurrency } => {
+        Command::Serve { host, port, bucket_root, sqlite_path, ui_dist, watch, announce_existing, max_concurrency } => {
             shared::telemetry::init(format, "info");
             if let Some(dir) = sqlite_path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
@@ -73,9 +76,9 @@ async fn main() -> anyhow::Result<()> {
             let log_dir = sqlite_path.with_file_name("jobs");
             let config = StackConfig { host, port, sqlite_path, bucket_root: bucket_root.clone(), processor_bin, ui_dist: Some(ui_dist), max_concurrency, log_dir, feature_set: Default::default() };
             let stack = RunningStack::start(&config).await?;
-            println!("Sightgraph local stack on http://{0}  (UI: http://{0}/ui/, broker: http://{0}/broker)", stack.addr);
+            println!("Sightgraph local stack on http://{0}  (UI: http://{0}/, broker: http://{0}/broker)", stack.addr);
             if watch {
-                tokio::spawn(watch_bucket(bucket_root, stack.url("/broker"), Duration::from_secs(1)));
+                tokio::spawn(watch_bucket(bucket_root, stack.url("/broker"), Duration::from_secs(1), announce_existing));
             }
             stack.wait().await
         }

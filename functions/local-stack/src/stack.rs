@@ -1,7 +1,5 @@
 //! Wiring: stores, launcher, every function's router and the broker on one port.
 
-use axum::response::Redirect;
-use axum::routing::get;
 use axum::Router;
 use shared::cache::MemoryCache;
 use shared::domain::FeatureSetName;
@@ -31,7 +29,7 @@ pub struct StackConfig {
     pub bucket_root: PathBuf,
     /// The `cv-processor` binary.
     pub processor_bin: PathBuf,
-    /// Built UI to serve at `/ui/`, when present.
+    /// Built UI to serve at `/`, when present.
     pub ui_dist: Option<PathBuf>,
     /// Processing runs at once.
     pub max_concurrency: usize,
@@ -111,10 +109,9 @@ impl RunningStack {
             .nest("/functions/cache-warmer", warmer)
             .merge(broker.router())
             .merge(service);
-        if let Some(dir) = config.ui_dist.as_ref().filter(|d| d.join("index.html").exists()) {
-            app = app
-                .nest_service("/ui", tower_http::services::ServeDir::new(dir))
-                .route("/", get(|| async { Redirect::temporary("/ui/") }));
+        if let Some(dir) = &config.ui_dist {
+            // NB: API routes win; every other GET falls through to the UI's files (index.html at /).
+            app = app.fallback_service(tower_http::services::ServeDir::new(dir));
         }
         let server = tokio::spawn(async move { shared::http::serve(listener, app).await });
         tracing::info!(%addr, "local stack listening");

@@ -30,10 +30,11 @@ fn scan(root: &Path) -> Seen {
     out
 }
 
-/// Polls `root` every `interval`; files present at start are not announced.
-pub async fn watch_bucket(root: PathBuf, broker_url: String, interval: Duration) {
+/// Polls `root` every `interval`; files present at start are announced (once
+/// stable) only when `announce_existing` is set.
+pub async fn watch_bucket(root: PathBuf, broker_url: String, interval: Duration, announce_existing: bool) {
     let client = reqwest::Client::new();
-    let mut announced = scan(&root);
+    let mut announced = if announce_existing { HashMap::new() } else { scan(&root) };
     let mut pending: Seen = HashMap::new();
     loop {
         tokio::time::sleep(interval).await;

@@ -1,57 +1,16 @@
-//! Stores under test and test data: small valid feature documents over unique
-//! random image bytes, model versions and feature sets, so tests sharing one
-//! Neo4j database never see each other's data.
+//! Test data: small valid feature documents over unique random image bytes,
+//! model versions and feature sets, so tests sharing one Neo4j database never
+//! see each other's data; and the records lookups must return for them.
 
-use shared::domain::{ColorName, FeatureId, ImageId, Label, ModelVersion, ObjectId};
-use shared::graph::neo4j::Neo4jGraphStore;
-use shared::graph::sqlite::SqliteGraphStore;
-use shared::graph::{GraphStore, ImageRecord, ObjectFeatures};
-use shared::schema::*;
 use shared::domain::FeatureSetName;
+use shared::domain::{ColorName, FeatureId, ImageId, Label, ModelVersion, ObjectId};
+use shared::graph::{ImageRecord, ObjectFeatures};
+use shared::schema::*;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The embedder's dimension, so Neo4j's vector index takes part.
 pub const DIM: usize = 1280;
-
-/// A fresh in-memory SQLite store.
-pub async fn sqlite() -> SqliteGraphStore {
-    let store = SqliteGraphStore::in_memory().expect("open in-memory SQLite");
-    store.ensure_schema().await.expect("SQLite schema");
-    store
-}
-
-/// The test services' Neo4j (`NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`);
-/// `None` only when `SIGHTGRAPH_SKIP_NEO4J=1`.
-pub async fn neo4j() -> Option<Neo4jGraphStore> {
-    let Ok(uri) = std::env::var("NEO4J_URI") else {
-        if std::env::var("SIGHTGRAPH_SKIP_NEO4J").as_deref() == Ok("1") {
-            eprintln!("note: SIGHTGRAPH_SKIP_NEO4J=1, skipping the Neo4j half of the graph contract");
-            return None;
-        }
-        panic!(
-            "NEO4J_URI is not set: start the test services with `scripts/services/all.sh up` and load \
-             $SIGHTGRAPH_RUN/services.env, or run `just test` (SIGHTGRAPH_SKIP_NEO4J=1 skips these tests)"
-        );
-    };
-    let user = std::env::var("NEO4J_USER").unwrap_or_else(|_| "neo4j".into());
-    let password = std::env::var("NEO4J_PASSWORD").expect("NEO4J_PASSWORD must be set with NEO4J_URI");
-    let store = Neo4jGraphStore::connect(&uri, &user, &password, None, 4)
-        .await
-        .unwrap_or_else(|e| panic!("connecting to Neo4j at {uri}: {e}"));
-    store.ensure_schema().await.expect("Neo4j schema");
-    Some(store)
-}
-
-/// The Neo4j store, or return from the test when it is skipped.
-macro_rules! neo4j {
-    () => {
-        match $crate::helpers::neo4j().await {
-            Some(store) => store,
-            None => return,
-        }
-    };
-}
 
 /// A random 64-bit number (no RNG dependency: std's hasher keys are random per process).
 pub fn random_u64() -> u64 {
@@ -165,7 +124,13 @@ pub fn random_uri() -> String {
 }
 
 /// A valid document for `bytes` seen at `uri` (a `gs://bucket/name#generation`).
-pub fn document(version: &ModelVersion, bytes: &[u8], uri: &str, objects: &[Obj], relations: &[Rel]) -> FeatureDocument {
+pub fn document(
+    version: &ModelVersion,
+    bytes: &[u8],
+    uri: &str,
+    objects: &[Obj],
+    relations: &[Rel],
+) -> FeatureDocument {
     let id = ImageId::of_bytes(bytes);
     let (width, height) = (640u32, 480u32);
     let detected: Vec<DetectedObject> = objects
@@ -203,7 +168,12 @@ pub fn document(version: &ModelVersion, bytes: &[u8], uri: &str, objects: &[Obj]
     let (bucket, name) = rest.trim_start_matches("gs://").split_once('/').expect("gs://bucket/name");
     let digest = ImageId::of_bytes(id.as_str().as_bytes());
     let now = chrono::Utc::now();
-    let model = |name: &str| ModelRef { name: name.into(), package: "pkg".into(), package_version: "1".into(), sha256: "0".repeat(64) };
+    let model = |name: &str| ModelRef {
+        name: name.into(),
+        package: "pkg".into(),
+        package_version: "1".into(),
+        sha256: "0".repeat(64),
+    };
     let doc = FeatureDocument {
         schema: SCHEMA_V1.into(),
         image: ImageInfo {

@@ -4,6 +4,7 @@ use shared::domain::{ImageId, NodeId, ObjectId};
 use shared::graph::{GraphStore, ImageSelector};
 
 use crate::helpers::*;
+use crate::stores::*;
 
 async fn check_lookups_return_exactly_what_was_written(store: &dyn GraphStore) {
     // Arrange
@@ -14,7 +15,8 @@ async fn check_lookups_return_exactly_what_was_written(store: &dyn GraphStore) {
 
     // Act
     let one = store.object(&expected[1].id).await.unwrap();
-    let ids: Vec<ObjectId> = expected.iter().map(|o| o.id.clone()).chain([ObjectId::parse(&"0".repeat(32)).unwrap()]).collect();
+    let ids: Vec<ObjectId> =
+        expected.iter().map(|o| o.id.clone()).chain([ObjectId::parse(&"0".repeat(32)).unwrap()]).collect();
     let mut many = store.objects(&ids).await.unwrap();
     let image = store.image_features(&ImageSelector::Id(doc.image.id.clone()), &scene.version).await.unwrap();
 
@@ -93,9 +95,13 @@ async fn check_unknown_ids_give_none(store: &dyn GraphStore) {
 }
 
 #[tokio::test]
-async fn sqlite_lookups_return_exactly_what_was_written() { check_lookups_return_exactly_what_was_written(&sqlite().await).await }
+async fn sqlite_lookups_return_exactly_what_was_written() {
+    check_lookups_return_exactly_what_was_written(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_lookups_return_exactly_what_was_written() { check_lookups_return_exactly_what_was_written(&neo4j!()).await }
+async fn neo4j_lookups_return_exactly_what_was_written() {
+    check_lookups_return_exactly_what_was_written(&neo4j!()).await
+}
 
 #[tokio::test]
 async fn sqlite_find_processed_by_md5_only_matches_the_given_version() {
@@ -116,6 +122,10 @@ async fn neo4j_newest_objects_come_newest_first_within_the_limit() {
 }
 
 #[tokio::test]
-async fn sqlite_unknown_ids_give_none() { check_unknown_ids_give_none(&sqlite().await).await }
+async fn sqlite_unknown_ids_give_none() {
+    check_unknown_ids_give_none(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_unknown_ids_give_none() { check_unknown_ids_give_none(&neo4j!()).await }
+async fn neo4j_unknown_ids_give_none() {
+    check_unknown_ids_give_none(&neo4j!()).await
+}

@@ -3,8 +3,9 @@
 //! SQLite in memory, and the Neo4j of the test services
 //! (`scripts/services/all.sh up`, or `just test`).
 
-#[macro_use]
 mod helpers;
+#[macro_use]
+mod stores;
 mod lookups;
 mod nodes;
 mod patterns;

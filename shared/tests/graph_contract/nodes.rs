@@ -6,6 +6,7 @@ use shared::graph::GraphStore;
 use std::collections::BTreeSet;
 
 use crate::helpers::*;
+use crate::stores::*;
 
 fn without_id(v: Value) -> Value {
     let mut m = v.as_object().cloned().expect("a JSON object");
@@ -28,9 +29,17 @@ async fn check_nodes_carry_every_property_in_one_shape(store: &dyn GraphStore) {
 
     // Assert
     assert_eq!((image.kind.as_str(), image.labels.clone()), ("Image", vec!["Image".to_string()]));
-    assert_eq!(Value::Object(image.properties), without_id(json!(expected_image(&doc, &[&doc.image.uri]))), "image properties");
+    assert_eq!(
+        Value::Object(image.properties),
+        without_id(json!(expected_image(&doc, &[&doc.image.uri]))),
+        "image properties"
+    );
     assert_eq!((object.kind.as_str(), object.id.as_str()), ("Object", person.id.as_str()));
-    assert_eq!(Value::Object(object.properties), without_id(json!(without_embedding(person.clone()))), "object properties");
+    assert_eq!(
+        Value::Object(object.properties),
+        without_id(json!(without_embedding(person.clone()))),
+        "object properties"
+    );
     assert_eq!(feature.kind, "Feature");
     let mut props = feature.properties;
     let created_at = props["lineage"]["created_at"].as_str().expect("created_at").to_owned();
@@ -101,13 +110,20 @@ async fn check_neighbourhoods_grow_with_depth_and_stop_at_the_limit(store: &dyn 
     assert_eq!((small.nodes.len(), small.truncated), (3, true), "the limit bounds the nodes and says so");
     assert_eq!(small.nodes[0].id, person.id.as_str());
     let kept = ids(&small);
-    assert!(small.relationships.iter().all(|r| kept.contains(&r.start) && kept.contains(&r.end)), "only relationships among kept nodes");
+    assert!(
+        small.relationships.iter().all(|r| kept.contains(&r.start) && kept.contains(&r.end)),
+        "only relationships among kept nodes"
+    );
 }
 
 #[tokio::test]
-async fn sqlite_nodes_carry_every_property_in_one_shape() { check_nodes_carry_every_property_in_one_shape(&sqlite().await).await }
+async fn sqlite_nodes_carry_every_property_in_one_shape() {
+    check_nodes_carry_every_property_in_one_shape(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_nodes_carry_every_property_in_one_shape() { check_nodes_carry_every_property_in_one_shape(&neo4j!()).await }
+async fn neo4j_nodes_carry_every_property_in_one_shape() {
+    check_nodes_carry_every_property_in_one_shape(&neo4j!()).await
+}
 
 #[tokio::test]
 async fn sqlite_neighbourhoods_grow_with_depth_and_stop_at_the_limit() {

@@ -5,9 +5,17 @@ use shared::graph::{GraphStore, ObjectPattern, PatternQuery, RelationPattern};
 use shared::schema::{FeatureDocument, RelationKind};
 
 use crate::helpers::*;
+use crate::stores::*;
 
 fn query(subject: ObjectPattern, kind: RelationKind, max_distance: Option<f32>, object: ObjectPattern) -> PatternQuery {
-    PatternQuery { subject, relation: RelationPattern { kind, max_distance }, object, version: None, limit: 20, offset: 0 }
+    PatternQuery {
+        subject,
+        relation: RelationPattern { kind, max_distance },
+        object,
+        version: None,
+        limit: 20,
+        offset: 0,
+    }
 }
 
 fn pattern(label: Option<&str>, color: Option<ColorName>) -> ObjectPattern {
@@ -21,7 +29,8 @@ async fn two_streets(store: &dyn GraphStore, scene: &Scene) -> (FeatureDocument,
         Obj::new("person", 1, ColorName::Black, [0.1, 0.1, 0.2, 0.5], 0.7),
         Obj::new("car", 3, ColorName::Blue, [0.3, 0.2, 0.6, 0.6], 0.6),
     ];
-    let second = document(&scene.version, &random_bytes(), &random_uri(), &objects, &[Rel(0, 1, RelationKind::Near, 0.08)]);
+    let second =
+        document(&scene.version, &random_bytes(), &random_uri(), &objects, &[Rel(0, 1, RelationKind::Near, 0.08)]);
     store.write_features(&scene.set, &first).await.unwrap();
     store.write_features(&scene.set, &second).await.unwrap();
     (first, second)
@@ -31,8 +40,12 @@ async fn check_pattern_search_finds_a_person_near_a_blue_car(store: &dyn GraphSt
     // Arrange
     let scene = Scene::new();
     let (first, second) = two_streets(store, &scene).await;
-    let person_near_blue_car = query(pattern(Some("person"), None), RelationKind::Near, None, pattern(Some("car"), Some(ColorName::Blue)));
-    let within = |d| PatternQuery { relation: RelationPattern { kind: RelationKind::Near, max_distance: Some(d) }, ..person_near_blue_car.clone() };
+    let person_near_blue_car =
+        query(pattern(Some("person"), None), RelationKind::Near, None, pattern(Some("car"), Some(ColorName::Blue)));
+    let within = |d| PatternQuery {
+        relation: RelationPattern { kind: RelationKind::Near, max_distance: Some(d) },
+        ..person_near_blue_car.clone()
+    };
 
     // Act
     let all = store.pattern_search(&person_near_blue_car, &scene.version).await.unwrap();
@@ -48,19 +61,28 @@ async fn check_pattern_search_finds_a_person_near_a_blue_car(store: &dyn GraphSt
     assert_eq!(all.matches.len(), 2, "one person next to a blue car per image: {:?}", all.matches);
     for (m, doc) in all.matches.iter().zip(&expected) {
         let objects = expected_objects(doc);
-        let find = |label: &str, color| objects.iter().find(|o| o.label.as_str() == label && o.color.name == color).unwrap();
-        let person = if doc.image.id == first.image.id { find("person", ColorName::Gray) } else { find("person", ColorName::Black) };
+        let find =
+            |label: &str, color| objects.iter().find(|o| o.label.as_str() == label && o.color.name == color).unwrap();
+        let person = if doc.image.id == first.image.id {
+            find("person", ColorName::Gray)
+        } else {
+            find("person", ColorName::Black)
+        };
         assert_eq!(m.image, expected_image(doc, &[&doc.image.uri]), "the match carries its image");
         assert_eq!(m.subject, without_embedding(person.clone()), "subject");
         assert_eq!(m.object, without_embedding(find("car", ColorName::Blue).clone()), "object");
-        let stored = doc.relations.iter().find(|r| r.kind == RelationKind::Near && [&r.from, &r.to].contains(&&person.id));
+        let stored =
+            doc.relations.iter().find(|r| r.kind == RelationKind::Near && [&r.from, &r.to].contains(&&person.id));
         assert_eq!(Some(&m.relation), stored, "the relation as stored (from sorts before to)");
     }
     assert_eq!(close.matches.len(), 1, "max_distance 0.05 keeps only the first street's pair");
     assert_eq!(close.matches[0].image.id, first.image.id);
     assert!(none.matches.is_empty() && !none.truncated, "nothing within 0.01");
     assert_eq!(overlaps.matches.len(), 1, "the red car overlaps the blue one");
-    assert_eq!((overlaps.matches[0].object.color.name, overlaps.matches[0].relation.iou), (ColorName::Blue, Some(0.25)));
+    assert_eq!(
+        (overlaps.matches[0].object.color.name, overlaps.matches[0].relation.iou),
+        (ColorName::Blue, Some(0.25))
+    );
 }
 
 async fn check_pattern_search_pages_in_a_stable_order(store: &dyn GraphStore) {
@@ -78,7 +100,8 @@ async fn check_pattern_search_pages_in_a_stable_order(store: &dyn GraphStore) {
     }
 
     // Assert
-    let keys: Vec<_> = everything.matches.iter().map(|m| (m.image.id.clone(), m.subject.id.clone(), m.object.id.clone())).collect();
+    let keys: Vec<_> =
+        everything.matches.iter().map(|m| (m.image.id.clone(), m.subject.id.clone(), m.object.id.clone())).collect();
     assert_eq!(keys.len(), 6, "both directions of each NEAR relation");
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "ordered by image id, subject id, object id: {keys:?}");
     let sizes: Vec<_> = pages.iter().map(|p| (p.matches.len(), p.truncated)).collect();
@@ -97,6 +120,10 @@ async fn neo4j_pattern_search_finds_a_person_near_a_blue_car() {
 }
 
 #[tokio::test]
-async fn sqlite_pattern_search_pages_in_a_stable_order() { check_pattern_search_pages_in_a_stable_order(&sqlite().await).await }
+async fn sqlite_pattern_search_pages_in_a_stable_order() {
+    check_pattern_search_pages_in_a_stable_order(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_pattern_search_pages_in_a_stable_order() { check_pattern_search_pages_in_a_stable_order(&neo4j!()).await }
+async fn neo4j_pattern_search_pages_in_a_stable_order() {
+    check_pattern_search_pages_in_a_stable_order(&neo4j!()).await
+}

@@ -4,6 +4,7 @@ use shared::domain::ColorName;
 use shared::graph::GraphStore;
 
 use crate::helpers::*;
+use crate::stores::*;
 
 /// A unit vector at `degrees` from `r` in the plane of `r` and `u` (orthonormal).
 fn at_angle(r: &[f32], u: &[f32], degrees: f32) -> Vec<f32> {
@@ -29,12 +30,16 @@ async fn check_nearest_objects_rank_by_cosine_within_the_version(store: &dyn Gra
         .collect();
     let doc = document(&scene.version, &random_bytes(), &random_uri(), &objects, &[]);
     store.write_features(&scene.set, &doc).await.unwrap();
-    let twin = vec![Obj::new("dog", 18, ColorName::Brown, [0.1, 0.1, 0.3, 0.3], 0.9).with_embedding(at_angle(&r, &u, 0.0))];
+    let twin =
+        vec![Obj::new("dog", 18, ColorName::Brown, [0.1, 0.1, 0.3, 0.3], 0.9).with_embedding(at_angle(&r, &u, 0.0))];
     let other_version = scene.other_version("other");
-    store.write_features(&scene.set, &document(&other_version, &random_bytes(), &random_uri(), &twin, &[])).await.unwrap();
+    store
+        .write_features(&scene.set, &document(&other_version, &random_bytes(), &random_uri(), &twin, &[]))
+        .await
+        .unwrap();
     let ids: Vec<_> = doc.objects.iter().map(|o| o.id.clone()).collect();
     let (tie_first, tie_second) = if ids[2] < ids[3] { (&ids[2], &ids[3]) } else { (&ids[3], &ids[2]) };
-    let expected_order = vec![&ids[1], tie_first, tie_second, &ids[4], &ids[5]];
+    let expected: Vec<_> = [&ids[1], tie_first, tie_second, &ids[4], &ids[5]].into_iter().cloned().collect();
 
     // Act
     let top3 = store.nearest_objects(&ids[0], 3).await.unwrap().expect("known object");
@@ -42,7 +47,6 @@ async fn check_nearest_objects_rank_by_cosine_within_the_version(store: &dyn Gra
 
     // Assert
     let order = |v: &[shared::graph::Similar]| v.iter().map(|s| s.object.id.clone()).collect::<Vec<_>>();
-    let expected: Vec<_> = expected_order.iter().map(|i| (*i).clone()).collect();
     assert_eq!(order(&top3), expected[..3], "best first, ties by id, never the object itself");
     assert_eq!(order(&all), expected, "only objects of the same model version");
     for (s, degrees) in all.iter().zip([10.0f32, 30.0, 30.0, 60.0, 90.0]) {
@@ -62,7 +66,7 @@ async fn neo4j_nearest_objects_rank_by_cosine_within_the_version() {
 }
 
 #[tokio::test]
-async fn neo4j_the_vector_index_serves_nearest_neighbours() {
+async fn neo4j_the_schema_brings_the_vector_index_online() {
     let store = neo4j!();
     assert!(store.has_vector_index(), "Neo4j 5.26 Community supports vector indexes; the schema must create one");
 }

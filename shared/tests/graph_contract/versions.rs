@@ -4,6 +4,7 @@ use shared::graph::{FeatureSetState, GraphStore};
 use shared::Error;
 
 use crate::helpers::*;
+use crate::stores::*;
 
 async fn state_of(store: &dyn GraphStore, scene: &Scene) -> FeatureSetState {
     let sets = store.feature_sets().await.unwrap();
@@ -48,10 +49,20 @@ async fn check_activate_and_rollback_switch_atomically_with_an_audit_trail(store
     let rolled_back = store.rollback_version(&scene.set, "bob").await.unwrap();
 
     // Assert
-    assert_eq!((activated.from.as_ref(), &activated.to, activated.actor.as_str()), (Some(&scene.version), &next, "alice"));
+    assert_eq!(
+        (activated.from.as_ref(), &activated.to, activated.actor.as_str()),
+        (Some(&scene.version), &next, "alice")
+    );
     assert_eq!(active_after_activate, Some(next.clone()));
-    assert_eq!((rolled_back.from.as_ref(), &rolled_back.to, rolled_back.actor.as_str()), (Some(&next), &scene.version, "bob"));
-    assert_eq!(store.active_version(&scene.set).await.unwrap(), Some(scene.version.clone()), "rollback restores the earlier version");
+    assert_eq!(
+        (rolled_back.from.as_ref(), &rolled_back.to, rolled_back.actor.as_str()),
+        (Some(&next), &scene.version, "bob")
+    );
+    assert_eq!(
+        store.active_version(&scene.set).await.unwrap(),
+        Some(scene.version.clone()),
+        "rollback restores the earlier version"
+    );
     let history = state_of(store, &scene).await.history;
     assert_eq!(history, vec![rolled_back, activated, history[2].clone()], "audit trail, newest first");
     assert_eq!(history[2].actor, "bootstrap");
@@ -96,6 +107,10 @@ async fn neo4j_activate_and_rollback_switch_atomically_with_an_audit_trail() {
 }
 
 #[tokio::test]
-async fn sqlite_unknown_versions_are_not_found() { check_unknown_versions_are_not_found(&sqlite().await).await }
+async fn sqlite_unknown_versions_are_not_found() {
+    check_unknown_versions_are_not_found(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_unknown_versions_are_not_found() { check_unknown_versions_are_not_found(&neo4j!()).await }
+async fn neo4j_unknown_versions_are_not_found() {
+    check_unknown_versions_are_not_found(&neo4j!()).await
+}

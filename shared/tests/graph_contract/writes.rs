@@ -1,10 +1,11 @@
 //! Writes: the write summary, idempotence, and other locations of the same bytes.
 
-use shared::graph::{GraphStore, ImageSelector, Location, WriteSummary};
 use shared::domain::ImageId;
+use shared::graph::{GraphStore, ImageSelector, Location, WriteSummary};
 use shared::Error;
 
 use crate::helpers::*;
+use crate::stores::*;
 
 async fn check_a_write_reports_what_it_created(store: &dyn GraphStore) {
     // Arrange
@@ -86,7 +87,12 @@ async fn check_add_location_records_new_places_only(store: &dyn GraphStore) {
     store.write_features(&scene.set, &doc).await.unwrap();
     let uri = random_uri();
     let (rest, _) = uri.split_once('#').unwrap();
-    let extra = Location { uri: uri.clone(), bucket: Some("sightgraph-contract".into()), name: rest.into(), generation: Some(7) };
+    let extra = Location {
+        uri: uri.clone(),
+        bucket: Some("sightgraph-contract".into()),
+        name: rest.into(),
+        generation: Some(7),
+    };
     let primary = Location { uri: doc.image.uri.clone(), ..extra.clone() };
 
     // Act
@@ -105,14 +111,22 @@ async fn check_add_location_records_new_places_only(store: &dyn GraphStore) {
 }
 
 #[tokio::test]
-async fn sqlite_a_write_reports_what_it_created() { check_a_write_reports_what_it_created(&sqlite().await).await }
+async fn sqlite_a_write_reports_what_it_created() {
+    check_a_write_reports_what_it_created(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_a_write_reports_what_it_created() { check_a_write_reports_what_it_created(&neo4j!()).await }
+async fn neo4j_a_write_reports_what_it_created() {
+    check_a_write_reports_what_it_created(&neo4j!()).await
+}
 
 #[tokio::test]
-async fn sqlite_the_same_document_twice_changes_nothing() { check_the_same_document_twice_changes_nothing(&sqlite().await).await }
+async fn sqlite_the_same_document_twice_changes_nothing() {
+    check_the_same_document_twice_changes_nothing(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_the_same_document_twice_changes_nothing() { check_the_same_document_twice_changes_nothing(&neo4j!()).await }
+async fn neo4j_the_same_document_twice_changes_nothing() {
+    check_the_same_document_twice_changes_nothing(&neo4j!()).await
+}
 
 #[tokio::test]
 async fn sqlite_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations() {
@@ -124,6 +138,10 @@ async fn neo4j_the_same_bytes_under_a_second_uri_are_one_image_with_both_locatio
 }
 
 #[tokio::test]
-async fn sqlite_add_location_records_new_places_only() { check_add_location_records_new_places_only(&sqlite().await).await }
+async fn sqlite_add_location_records_new_places_only() {
+    check_add_location_records_new_places_only(&sqlite().await).await
+}
 #[tokio::test]
-async fn neo4j_add_location_records_new_places_only() { check_add_location_records_new_places_only(&neo4j!()).await }
+async fn neo4j_add_location_records_new_places_only() {
+    check_add_location_records_new_places_only(&neo4j!()).await
+}

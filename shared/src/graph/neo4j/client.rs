@@ -26,7 +26,11 @@ pub(super) fn map_err(e: neo4rs::Error) -> Error {
         ),
         _ => false,
     };
-    if unavailable { Error::unavailable(BACKEND, e) } else { Error::backend(BACKEND, e) }
+    if unavailable {
+        Error::unavailable(BACKEND, e)
+    } else {
+        Error::backend(BACKEND, e)
+    }
 }
 
 /// Runs `fut` under `limit`; running out of time is `Unavailable`.

@@ -124,7 +124,12 @@ impl ObjectRow {
                 .map_err(|e| corrupt("category id", Error::invalid(e.to_string())))?,
             score: f(self.score),
             box_px: BBox { x_min: f(self.x_min), y_min: f(self.y_min), x_max: f(self.x_max), y_max: f(self.y_max) },
-            box_norm: BBox { x_min: f(self.nx_min), y_min: f(self.ny_min), x_max: f(self.nx_max), y_max: f(self.ny_max) },
+            box_norm: BBox {
+                x_min: f(self.nx_min),
+                y_min: f(self.ny_min),
+                x_max: f(self.nx_max),
+                y_max: f(self.ny_max),
+            },
             color: ColorAttr {
                 name: ColorName::parse(&self.color).map_err(|e| corrupt("colour", e))?,
                 fraction: f(self.color_fraction),

@@ -74,7 +74,11 @@ pub(super) async fn pattern_search(graph: &Graph, q: &PatternQuery, version: &Mo
         .param("limit", i64::from(q.limit) + 1);
     let mut found = Vec::new();
     for row in rows(graph, query).await? {
-        found.push((column::<String>(&row, "s")?, column::<String>(&row, "o")?, column::<RelationRow>(&row, "r")?.into_relation()?));
+        found.push((
+            column::<String>(&row, "s")?,
+            column::<String>(&row, "o")?,
+            column::<RelationRow>(&row, "r")?.into_relation()?,
+        ));
     }
     let truncated = found.len() > q.limit as usize;
     found.truncate(q.limit as usize);
@@ -84,7 +88,8 @@ pub(super) async fn pattern_search(graph: &Graph, q: &PatternQuery, version: &Mo
     let mut image_ids: Vec<String> = by_id.values().map(|o| o.image_id.to_string()).collect();
     image_ids.sort();
     image_ids.dedup();
-    let images: HashMap<String, _> = images(graph, &image_ids).await?.into_iter().map(|i| (i.id.to_string(), i)).collect();
+    let images: HashMap<String, _> =
+        images(graph, &image_ids).await?.into_iter().map(|i| (i.id.to_string(), i)).collect();
     let mut matches = Vec::with_capacity(found.len());
     for (s, o, relation) in found {
         let (Some(subject), Some(object)) = (by_id.get(&s), by_id.get(&o)) else { continue };
@@ -100,14 +105,19 @@ struct Candidate {
     embedding: Vec<f64>,
 }
 
-pub(super) async fn nearest(graph: &Graph, id: &ObjectId, k: usize, vector_index: bool) -> Result<Option<Vec<Similar>>> {
+pub(super) async fn nearest(
+    graph: &Graph,
+    id: &ObjectId,
+    k: usize,
+    vector_index: bool,
+) -> Result<Option<Vec<Similar>>> {
     let Some(target) = objects(graph, std::slice::from_ref(id), true).await?.pop() else { return Ok(None) };
     // NB: a margin of extra candidates, re-scored exactly below, keeps near-ties at the cut in SQLite's order.
     let want = k.saturating_mul(2).saturating_add(8).min(10_000);
     let (version, vector) = (target.model_version.as_str(), target.embedding.clone());
     let mut candidates = None;
     if vector_index && vector.len() == VECTOR_DIMENSIONS && vector.iter().any(|x| *x != 0.0) {
-        let n = want.saturating_mul(4).max(100).min(10_000);
+        let n = want.saturating_mul(4).clamp(100, 10_000);
         let q = query(BY_INDEX)
             .param("n", n as i64)
             .param("vector", vector.clone())

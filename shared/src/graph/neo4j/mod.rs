@@ -31,7 +31,13 @@ const BACKEND: &str = "neo4j";
 
 /// Connects to Neo4j and checks the server answers a query, so an
 /// unreachable or misconfigured server fails at start (`Unavailable`).
-pub async fn connect(uri: &str, user: &str, password: &str, db: Option<&str>, max_connections: usize) -> Result<SharedGraph> {
+pub async fn connect(
+    uri: &str,
+    user: &str,
+    password: &str,
+    db: Option<&str>,
+    max_connections: usize,
+) -> Result<SharedGraph> {
     Ok(Arc::new(Neo4jGraphStore::connect(uri, user, password, db, max_connections).await?))
 }
 
@@ -45,8 +51,15 @@ pub struct Neo4jGraphStore {
 impl Neo4jGraphStore {
     /// Connects; see [`connect`].
     #[instrument(skip_all, fields(uri = %uri), err)]
-    pub async fn connect(uri: &str, user: &str, password: &str, db: Option<&str>, max_connections: usize) -> Result<Self> {
-        let mut config = ConfigBuilder::default().uri(uri).user(user).password(password).max_connections(max_connections.max(1));
+    pub async fn connect(
+        uri: &str,
+        user: &str,
+        password: &str,
+        db: Option<&str>,
+        max_connections: usize,
+    ) -> Result<Self> {
+        let mut config =
+            ConfigBuilder::default().uri(uri).user(user).password(password).max_connections(max_connections.max(1));
         if let Some(db) = db {
             config = config.db(db);
         }
@@ -70,8 +83,15 @@ impl Neo4jGraphStore {
         self.vector_index.load(Ordering::Relaxed)
     }
 
+    /// Runs one store operation under the time limit, naming it in backend errors.
     async fn op<T>(&self, what: &str, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-        within(OPERATION_TIMEOUT, what, fut).await
+        within(OPERATION_TIMEOUT, what, fut).await.map_err(|e| match e {
+            Error::Backend { backend, message } => Error::Backend { backend, message: format!("{what}: {message}") },
+            Error::Unavailable { backend, message } if !message.starts_with(what) => {
+                Error::Unavailable { backend, message: format!("{what}: {message}") }
+            }
+            other => other,
+        })
     }
 }
 
@@ -103,8 +123,10 @@ impl GraphStore for Neo4jGraphStore {
     }
 
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>> {
-        self.op("reading an object", async { Ok(read::objects(&self.graph, std::slice::from_ref(id), true).await?.pop()) })
-            .await
+        self.op("reading an object", async {
+            Ok(read::objects(&self.graph, std::slice::from_ref(id), true).await?.pop())
+        })
+        .await
     }
 
     async fn objects(&self, ids: &[ObjectId]) -> Result<Vec<ObjectFeatures>> {
@@ -124,7 +146,12 @@ impl GraphStore for Neo4jGraphStore {
     }
 
     #[instrument(skip_all, fields(set = %set, version = %version, actor = %actor), err)]
-    async fn activate_version(&self, set: &FeatureSetName, version: &ModelVersion, actor: &str) -> Result<VersionChange> {
+    async fn activate_version(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+    ) -> Result<VersionChange> {
         self.op("activating a version", versions::activate(&self.graph, set, version, actor)).await
     }
 

