@@ -5,18 +5,26 @@ use std::process::Command;
 
 use crate::helpers::{config, process, root};
 
-/// A fake-gcs-server started with `scripts/services/fake-gcs.sh` under a name of its own; stopped on drop.
+/// A fake-gcs-server started with `scripts/services/fake-gcs.sh`, its run folder (pid, port,
+/// log) in a temporary directory of its own; stopped and removed on drop.
 struct FakeGcs {
-    name: String,
+    run_dir: tempfile::TempDir,
     url: String,
 }
 
 impl FakeGcs {
+    fn script(&self) -> Command {
+        let mut command = Command::new(root().join("scripts/services/fake-gcs.sh"));
+        command.env("SIGHTGRAPH_RUN", self.run_dir.path());
+        command
+    }
+
     fn start() -> Self {
-        let name = format!("cv-processor-test-{}", std::process::id());
+        let mut gcs = Self { run_dir: tempfile::tempdir().unwrap(), url: String::new() };
         let script = root().join("scripts/services/fake-gcs.sh");
-        let out = Command::new(&script)
-            .args(["start", &name])
+        let out = gcs
+            .script()
+            .args(["start", "cv-processor-test"])
             .env("FAKE_GCS_DATA", root().join("fixtures/gcs"))
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
@@ -25,13 +33,14 @@ impl FakeGcs {
         let url = url.unwrap_or_else(|| {
             panic!("fake-gcs did not start ({}): {}{stdout}", out.status, String::from_utf8_lossy(&out.stderr))
         });
-        Self { name, url }
+        gcs.url = url;
+        gcs
     }
 }
 
 impl Drop for FakeGcs {
     fn drop(&mut self) {
-        let _ = Command::new(root().join("scripts/services/fake-gcs.sh")).args(["stop", &self.name]).status();
+        let _ = self.script().args(["stop", "cv-processor-test"]).status();
     }
 }
 
