@@ -24,6 +24,7 @@ source scripts/models/env.sh
 cargo build --workspace --bins
 suite "rust" cargo test --workspace --no-fail-fast
 suite "deploy" scripts/deploy/check.sh
+suite "emulators" scripts/e2e/run.sh
 suite "ui" scripts/ui/stack-e2e.sh
 
 if ((${#failed[@]})); then

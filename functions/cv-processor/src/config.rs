@@ -36,14 +36,7 @@ impl Default for Limits {
     }
 }
 
-/// Where objects are read from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StorageConfig {
-    /// Development: `gs://bucket/name` is read from `<root>/bucket/name`.
-    pub local_bucket_root: Option<PathBuf>,
-    /// A GCS emulator such as fake-gcs-server (plain HTTP, dummy bearer token).
-    pub gcs_base_url: Option<String>,
-}
+pub use shared::storage::StorageConfig;
 
 /// The processor's settings.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::config::{load, CacheConfig, GraphSettings, ServerSettings};
-use shared::storage::StorageSettings;
+use shared::storage::StorageConfig;
 use std::path::PathBuf;
 
 /// Settings without a prefix that only this function reads.
@@ -40,7 +40,7 @@ pub struct Settings {
     /// ACTIVE_VERSION_TTL_SECONDS.
     pub active_version_ttl_seconds: u64,
     /// LOCAL_BUCKET_ROOT / GCS_BASE_URL.
-    pub storage: StorageSettings,
+    pub storage: StorageConfig,
     /// UI_DIST.
     pub ui_dist: Option<PathBuf>,
 }
@@ -49,10 +49,7 @@ impl Settings {
     /// Loads and validates every group.
     pub fn from_env() -> shared::Result<Self> {
         let vars: ServiceVars = load("")?;
-        let storage = match vars.local_bucket_root {
-            Some(root) => StorageSettings::LocalBuckets { root },
-            None => StorageSettings::Gcs { base_url: vars.gcs_base_url },
-        };
+        let storage = StorageConfig { local_bucket_root: vars.local_bucket_root, gcs_base_url: vars.gcs_base_url };
         Ok(Self {
             server: ServerSettings::from_env()?,
             graph: GraphSettings::from_env()?,

@@ -7,7 +7,7 @@ use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, SharedGraph};
 use shared::launcher::{LocalLauncher, LocalLauncherConfig};
 use shared::schema::EXTRACTED_EVENT_TYPE;
-use shared::storage::{ObjectReader, StorageSettings};
+use shared::storage::{ObjectReader, StorageConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -94,7 +94,7 @@ impl RunningStack {
             cache: cache.clone(),
             cache_ttl: ttl,
             active: Arc::new(feature_service::ActiveVersion::new(config.feature_set.clone(), Duration::from_secs(1))),
-            images: Arc::new(ObjectReader::new(StorageSettings::LocalBuckets { root: config.bucket_root.clone() })),
+            images: Arc::new(ObjectReader::new(StorageConfig { local_bucket_root: Some(config.bucket_root.clone()), gcs_base_url: None })),
             admin_token: None,
         });
         let broker = Broker::new(vec![

@@ -149,21 +149,13 @@ impl FeatureCache for RedisCache {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        // NB: keys spread over cluster slots, so the cluster path pipelines GETs
-        // (redis-rs splits the pipeline per node); a single node takes one MGET.
-        let values: Vec<Option<Vec<u8>>> = if self.is_cluster() {
-            let mut p = redis::pipe();
-            for k in keys {
-                p.get(k.as_str());
-            }
-            self.run(Cmd::Pipe(p, Default::default())).await?
-        } else {
-            let mut c = redis::cmd("MGET");
-            for k in keys {
-                c.arg(k.as_str());
-            }
-            self.run(Cmd::One(c)).await?
-        };
+        // NB: in a cluster redis-rs splits a cross-slot MGET per shard and
+        // reassembles the answers in key order; a pipeline would be refused (CROSSSLOT).
+        let mut c = redis::cmd("MGET");
+        for k in keys {
+            c.arg(k.as_str());
+        }
+        let values: Vec<Option<Vec<u8>>> = self.run(Cmd::One(c)).await?;
         Ok(values.into_iter().map(|v| v.map(Bytes::from)).collect())
     }
 
@@ -171,9 +163,21 @@ impl FeatureCache for RedisCache {
         if entries.is_empty() {
             return Ok(());
         }
+        let secs = ttl.as_secs().max(1);
+        if self.is_cluster() {
+            // NB: a cluster pipeline must stay within one slot; independent SETs go
+            // out together over the multiplexed connection, each routed by its key.
+            let sets = entries.iter().map(|(k, v)| {
+                let mut c = redis::cmd("SET");
+                c.arg(k.as_str()).arg(v.as_ref()).arg("EX").arg(secs);
+                self.run::<()>(Cmd::One(c))
+            });
+            futures::future::try_join_all(sets).await?;
+            return Ok(());
+        }
         let mut p = redis::pipe();
         for (k, v) in entries {
-            p.set_ex(k.as_str(), v.as_ref(), ttl.as_secs().max(1)).ignore();
+            p.set_ex(k.as_str(), v.as_ref(), secs).ignore();
         }
         self.run::<()>(Cmd::Pipe(p, Default::default())).await
     }

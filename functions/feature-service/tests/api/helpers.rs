@@ -6,7 +6,7 @@ use shared::cache::MemoryCache;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
 use shared::schema::FeatureDocument;
-use shared::storage::{ObjectReader, StorageSettings};
+use shared::storage::{ObjectReader, StorageConfig};
 use shared::testing::{sample_document, spawn, TestServer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +29,7 @@ pub async fn spawn_app() -> TestApp {
         cache: Arc::new(MemoryCache::new(1000)),
         cache_ttl: Duration::from_secs(60),
         active: Arc::new(ActiveVersion::new(Default::default(), Duration::from_millis(0))),
-        images: Arc::new(ObjectReader::new(StorageSettings::LocalBuckets { root: bucket.path().into() })),
+        images: Arc::new(ObjectReader::new(StorageConfig { local_bucket_root: Some(bucket.path().into()), gcs_base_url: None })),
         admin_token: Some(TOKEN.to_owned().into()),
     };
     TestApp { server: spawn(router(state)).await, graph, bucket }

@@ -1,0 +1,205 @@
+//! Real backends for the tests: the shared test services read from the
+//! environment, own Redis/Neo4j instances started and stopped through
+//! `scripts/services/`, and the service spawned over them on port 0.
+
+use feature_service::{router, ActiveVersion, AppState};
+use secrecy::SecretString;
+use shared::cache::SharedCache;
+use shared::config::{
+    connect_cache, connect_graph, CacheConfig, CacheSettings, GraphSettings, Neo4jSettings, RedisSettings, SqliteSettings,
+};
+use shared::domain::FeatureSetName;
+use shared::graph::SharedGraph;
+use shared::schema::FeatureDocument;
+use shared::storage::{ObjectReader, StorageConfig};
+use shared::testing::{sample_document, spawn, TestServer};
+use std::hash::{BuildHasher, Hasher};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Per-operation Redis timeout of the apps under test.
+pub const REDIS_TIMEOUT_MS: u64 = 100;
+
+/// A variable of the test services' `services.env`; fails the test when unset.
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: start the test services with `scripts/services/all.sh up` and load \
+             $HOME/.cache/sightgraph/run/services.env (set -a; . …; set +a), or run `just test`"
+        )
+    })
+}
+
+pub fn random_u64() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.finish()
+}
+
+/// Where a Neo4j listens.
+#[derive(Clone)]
+pub struct Neo4jAddr {
+    pub uri: String,
+    pub password: String,
+}
+
+impl Neo4jAddr {
+    /// The test services' shared Neo4j.
+    pub fn shared() -> Self {
+        Self { uri: env("NEO4J_URI"), password: env("NEO4J_PASSWORD") }
+    }
+
+    pub fn settings(&self) -> GraphSettings {
+        GraphSettings {
+            neo4j: Neo4jSettings {
+                uri: Some(self.uri.clone()),
+                user: "neo4j".into(),
+                password: Some(SecretString::from(self.password.clone())),
+                database: None,
+                max_connections: 4,
+            },
+            sqlite: SqliteSettings { path: ":memory:".into() },
+        }
+    }
+}
+
+/// The production cache configuration for a Redis URL.
+pub fn redis_config(url: &str) -> CacheConfig {
+    CacheConfig {
+        redis: RedisSettings { url: Some(url.into()), cluster_urls: None, password: None, timeout_ms: REDIS_TIMEOUT_MS },
+        cache: CacheSettings { ttl_seconds: 300, memory_capacity: 16 },
+    }
+}
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/services").join(name)
+}
+
+/// Runs `scripts/services/<script> <cmd> <name>` and returns its `KEY=value` lines.
+fn service(script_name: &str, cmd: &str, name: &str) -> Vec<(String, String)> {
+    let out = Command::new(script(script_name)).args([cmd, name]).output().expect("run a scripts/services script");
+    assert!(
+        out.status.success(),
+        "{script_name} {cmd} {name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect()
+}
+
+fn value(vars: &[(String, String)], key: &str) -> String {
+    vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("script printed no {key}"))
+}
+
+/// A server of this test's own (`redis.sh`/`neo4j.sh` NAME), stopped when dropped.
+pub struct OwnService {
+    script: &'static str,
+    name: &'static str,
+    pub vars: Vec<(String, String)>,
+}
+
+impl OwnService {
+    pub fn start(script: &'static str, name: &'static str) -> Self {
+        env("SIGHTGRAPH_SERVICES");
+        let vars = service(script, "start", name);
+        Self { script, name, vars }
+    }
+
+    pub fn get(&self, key: &str) -> String {
+        value(&self.vars, key)
+    }
+
+    pub fn stop(&self) {
+        service(self.script, "stop", self.name);
+    }
+
+    /// Starts again; the scripts keep the port.
+    pub fn restart(&self) {
+        let vars = service(self.script, "start", self.name);
+        let key = if self.script == "redis.sh" { "REDIS_URL" } else { "NEO4J_URI" };
+        assert_eq!(value(&vars, key), self.get(key), "{} came back on the same address", self.name);
+    }
+}
+
+impl Drop for OwnService {
+    fn drop(&mut self) {
+        let _ = Command::new(script(self.script)).args(["stop", self.name]).output();
+    }
+}
+
+/// The service over real backends, and what the test wrote.
+pub struct TestApp {
+    pub server: TestServer,
+    pub graph: SharedGraph,
+    pub cache: SharedCache,
+    pub set: FeatureSetName,
+}
+
+/// The router built exactly as `Application::build` does, over `graph` and `redis_url`.
+pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration) -> TestApp {
+    let graph = connect_graph(&neo4j.settings()).await.expect("connect to Neo4j");
+    let config = redis_config(redis_url);
+    let cache = connect_cache(&config).expect("cache settings");
+    let set = FeatureSetName::parse(&format!("backends-{:016x}", random_u64())).unwrap();
+    let state = AppState {
+        graph: graph.clone(),
+        cache: cache.clone(),
+        cache_ttl: config.cache.ttl(),
+        active: Arc::new(ActiveVersion::new(set.clone(), active_ttl)),
+        images: Arc::new(ObjectReader::new(StorageConfig { local_bucket_root: Some(std::env::temp_dir()), gcs_base_url: None })),
+        admin_token: None,
+    };
+    TestApp { server: spawn(router(state)).await, graph, cache, set }
+}
+
+impl TestApp {
+    /// Writes a small document (2 objects, NEAR) of a version of its own into this app's feature set.
+    pub async fn ingest(&self) -> FeatureDocument {
+        let tag = random_u64();
+        let doc = sample_document(
+            &tag.to_le_bytes(),
+            &format!("gs://sightgraph-backends/{tag:016x}.jpg#1"),
+            &format!("det@1+emb@{tag:016x}"),
+        );
+        self.graph.write_features(&self.set, &doc).await.expect("write to Neo4j");
+        doc
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.server.client.get(self.server.url(path)).send().await.expect("the service answers");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self.server.client.post(self.server.url(path)).json(&body).send().await.expect("the service answers");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// `(status, source)` of an object lookup.
+    pub async fn object(&self, id: &str) -> (u16, String) {
+        let (status, body) = self.get(&format!("/features/object/{id}")).await;
+        (status, body["source"].as_str().unwrap_or("-").to_owned())
+    }
+
+    pub async fn metrics(&self) -> String {
+        self.server.client.get(self.server.url("/metrics")).send().await.unwrap().text().await.unwrap()
+    }
+
+    /// The sum of every series of `name` (all label sets) on `/metrics`.
+    pub async fn metric_sum(&self, name: &str) -> f64 {
+        metric_sum(&self.metrics().await, name)
+    }
+}
+
+pub fn metric_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.strip_prefix(name).is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' ')))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
