@@ -5,11 +5,14 @@
 # and the models built by `just models`, passed as a named build context:
 #   docker build -f docker/cv-processor.Dockerfile \
 #     --build-context models="$SIGHTGRAPH_CACHE/models" .
-# NB: ORT_VERSION must be one the `ort` crate's API version supports; the wheel's CUDA
-# major (12) must match the base image's.
+# NB: ORT_VERSION follows the onnxruntime the tests pin (scripts/models/requirements-ort.txt,
+# 1.32.0), but PyPI has no onnxruntime-gpu 1.32.0 yet: 1.31.1 is the newest GPU build, same
+# C API generation (the `ort` crate needs API >= 17). Its wheel declares CUDA 13 and cuDNN 9
+# (extras `cuda`/`cudnn`), so the runtime base is CUDA 13 with cuDNN, which needs an NVIDIA
+# driver >= 580 on the node. tests/deploy/test_docker.py checks both against the pins.
 ARG RUST_VERSION=1.95
 ARG CHEF_VERSION=0.1.71
-ARG ORT_VERSION=1.22.0
+ARG ORT_VERSION=1.31.1
 
 FROM rust:${RUST_VERSION}-slim-bookworm AS chef
 ARG CHEF_VERSION
@@ -38,10 +41,11 @@ RUN pip install --no-cache-dir --no-deps --target /wheel "onnxruntime-gpu==${ORT
  && mkdir -p /opt/onnxruntime/lib \
  && cp -a /wheel/onnxruntime/capi/libonnxruntime*.so* /opt/onnxruntime/lib/ \
  && cd /opt/onnxruntime/lib \
- && ln -sf "$(ls libonnxruntime.so.* | head -n1)" libonnxruntime.so \
- && test -e libonnxruntime_providers_cuda.so
+ && test -e "libonnxruntime.so.${ORT_VERSION}" \
+ && ln -sf "libonnxruntime.so.${ORT_VERSION}" libonnxruntime.so \
+ && test -e libonnxruntime_providers_cuda.so && test -e libonnxruntime_providers_shared.so
 
-FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 AS runtime
+FROM nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04 AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
@@ -50,6 +54,9 @@ RUN apt-get update \
 COPY --from=onnxruntime /opt/onnxruntime/lib /opt/onnxruntime/lib
 COPY --from=models detector.onnx embedder.onnx manifest.json /opt/sightgraph/models/
 COPY --from=builder /out/cv-processor /usr/local/bin/cv-processor
+# The variables cv-processor reads (functions/cv-processor/src/cli.rs): the library to
+# dlopen and the folder with manifest.json, detector.onnx and embedder.onnx. The CUDA
+# provider libraries are found next to libonnxruntime.so.
 ENV ORT_DYLIB_PATH=/opt/onnxruntime/lib/libonnxruntime.so \
     LD_LIBRARY_PATH=/opt/onnxruntime/lib:${LD_LIBRARY_PATH} \
     SIGHTGRAPH_MODEL_DIR=/opt/sightgraph/models \

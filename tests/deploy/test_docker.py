@@ -90,3 +90,41 @@ def test_build_context_sends_every_workspace_member():
         top = member.split("/")[0]
         assert top in allowed, f"workspace member {member} is not sent to the docker build (function.Dockerfile.dockerignore)"
     assert (DOCKER / "function.Dockerfile.dockerignore").read_text() == (DOCKER / "cv-processor.Dockerfile.dockerignore").read_text()
+
+
+# CUDA major each onnxruntime-gpu wheel on PyPI declares (Requires-Dist nvidia-cuda-runtime,
+# extra "cuda"). When bumping ORT_VERSION, look it up (`pip install --dry-run --no-deps
+# --report - onnxruntime-gpu==X`) and add it here.
+WHEEL_CUDA_MAJOR = {"1.31.1": 13}
+
+
+def pinned_onnxruntime() -> str:
+    text = (ROOT / "scripts/models/requirements-ort.txt").read_text()
+    return re.search(r"^onnxruntime==(\S+)", text, re.M).group(1)
+
+
+def test_cv_processor_image_uses_the_onnxruntime_the_tests_pin():
+    text = (DOCKER / "cv-processor.Dockerfile").read_text()
+    ort = build_args(text)["ORT_VERSION"]
+    pinned = pinned_onnxruntime()
+    (major, minor), (p_major, p_minor) = (tuple(map(int, v.split(".")[:2])) for v in (ort, pinned))
+    # NB: one minor behind is allowed only because onnxruntime-gpu lags the CPU wheel on PyPI
+    # (1.32.0 CPU, 1.31.1 GPU when this was written); the `ort` crate needs API >= 17.
+    assert major == p_major and p_minor - 1 <= minor <= p_minor and minor >= 17, (ort, pinned)
+    assert ort in WHEEL_CUDA_MAJOR, f"look up the CUDA major of onnxruntime-gpu=={ort} (see WHEEL_CUDA_MAJOR)"
+    base = re.search(r"^FROM nvidia/cuda:(\d+)\.\S+-cudnn-runtime-\S+ AS runtime", text, re.M)
+    assert base and int(base.group(1)) == WHEEL_CUDA_MAJOR[ort], "the base image's CUDA major must match the wheel's"
+
+
+def test_cv_processor_image_sets_the_variables_cv_processor_reads():
+    text = (DOCKER / "cv-processor.Dockerfile").read_text()
+    cli = (ROOT / "functions/cv-processor/src/cli.rs").read_text()
+    env = dict(re.findall(r"\b(ORT_DYLIB_PATH|SIGHTGRAPH_MODEL_DIR|LOG_FORMAT)=(\S+?)\s*(?:\\|$)", text, re.M))
+    for name in ("ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR", "LOG_FORMAT"):
+        assert f'env = "{name}"' in cli, f"cv-processor does not read {name}"
+        assert name in env, f"the image does not set {name}"
+    lib_dir = re.search(r"^COPY --from=onnxruntime \S+ (\S+)$", text, re.M).group(1)
+    assert env["ORT_DYLIB_PATH"] == f"{lib_dir.rstrip('/')}/libonnxruntime.so"
+    models = re.search(r"^COPY --from=models (.+) (\S+)$", text, re.M)
+    assert set(models.group(1).split()) == {"detector.onnx", "embedder.onnx", "manifest.json"}
+    assert env["SIGHTGRAPH_MODEL_DIR"] == models.group(2).rstrip("/")

@@ -1,7 +1,9 @@
 """Knative manifests: kustomize builds, schemas, and the rules the deployment relies on."""
+import hashlib
 import json
 import os
 import re
+import struct
 import subprocess
 from pathlib import Path
 
@@ -182,8 +184,9 @@ def test_config_map_holds_the_job_template_settings(rendered):
     data = cm["data"]
     for key in ("LAUNCHER", "JOB_NAMESPACE", "JOB_IMAGE", "JOB_SERVICE_ACCOUNT", "JOB_GPU_COUNT",
                 "JOB_CPU_REQUEST", "JOB_MEMORY_REQUEST", "JOB_MEMORY_LIMIT", "JOB_BACKOFF_LIMIT",
-                "JOB_TTL_SECONDS", "JOB_NEO4J_SECRET", "JOB_SINK", "RUST_LOG", "LOG_FORMAT", "PORT",
-                "NEO4J_URI", "NEO4J_USER", "NEO4J_DATABASE", "FEATURE_SET", "CACHE_TTL_SECONDS", "WARM_LIMIT"):
+                "JOB_TTL_SECONDS", "JOB_NEO4J_SECRET", "JOB_SINK", "JOB_NODE_SELECTOR", "JOB_RUST_LOG",
+                "RUST_LOG", "LOG_FORMAT", "NEO4J_URI", "NEO4J_USER", "NEO4J_DATABASE", "FEATURE_SET",
+                "CACHE_TTL_SECONDS", "WARM_LIMIT"):
         assert data.get(key), f"ConfigMap lacks {key}"
     assert data["LAUNCHER"] == "kubernetes"
     assert data["JOB_NAMESPACE"] == rendered[0]["metadata"].get("namespace", "sightgraph")
@@ -281,21 +284,70 @@ def test_pubsub_push_component_exposes_only_ingest_trigger(tmp_path):
     assert public == {"ingest-trigger"}
 
 
+def job_name(bucket: str, name: str, generation: int | None) -> str:
+    """shared/src/domain/job_name.rs `JobName::for_object`, for checking the example."""
+    digest = hashlib.sha256(
+        bucket.encode() + b"\0" + name.encode() + b"\0" + struct.pack("<q", generation or 0)).hexdigest()[:16]
+    stem = re.sub(r"[^a-z0-9]", "-", name.rsplit("/", 1)[-1].lower())[: 63 - 4 - len(digest)].strip("-")
+    return "-".join(p for p in f"cv-{stem}-{digest}".split("-") if p)
+
+
+def example_job() -> dict:
+    return yaml.safe_load((KNATIVE / "examples/cv-processor-job.yaml").read_text())
+
+
+def dev_config() -> dict:
+    objs = rendered_overlay("dev")
+    return [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")][0]["data"]
+
+
 def test_example_job_agrees_with_the_config_map_and_the_gpu_pool():
-    job = yaml.safe_load((KNATIVE / "examples/cv-processor-job.yaml").read_text())
-    cm = [c for c in of_kind(rendered_overlay("dev"), "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")][0]["data"]
+    job, cm = example_job(), dev_config()
     spec = job["spec"]
     pod = spec["template"]["spec"]
     (c,) = pod["containers"]
     assert spec["backoffLimit"] == int(cm["JOB_BACKOFF_LIMIT"])
     assert spec["ttlSecondsAfterFinished"] == int(cm["JOB_TTL_SECONDS"])
+    assert job["metadata"]["namespace"] == cm["JOB_NAMESPACE"]
     assert pod["serviceAccountName"] == cm["JOB_SERVICE_ACCOUNT"]
-    assert c["resources"]["limits"]["nvidia.com/gpu"] == int(cm["JOB_GPU_COUNT"])
-    assert c["resources"]["requests"] == {"cpu": cm["JOB_CPU_REQUEST"], "memory": cm["JOB_MEMORY_REQUEST"]}
-    assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod["tolerations"]
+    gpus = str(cm["JOB_GPU_COUNT"])
+    assert c["resources"]["requests"] == {"cpu": cm["JOB_CPU_REQUEST"], "memory": cm["JOB_MEMORY_REQUEST"],
+                                          "nvidia.com/gpu": gpus}
+    assert c["resources"]["limits"] == {"memory": cm["JOB_MEMORY_LIMIT"], "nvidia.com/gpu": gpus}
+    # build_job tolerates the GPU taint (terraform node_pools.tf: nvidia.com/gpu=present:NoSchedule)
+    # whatever its value, and selects the pool by JOB_NODE_SELECTOR.
+    assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert pod["nodeSelector"] == dict(p.split("=", 1) for p in cm["JOB_NODE_SELECTOR"].split(","))
     env = {e["name"]: e for e in c["env"]}
+    assert [e["name"] for e in c["env"]][:3] == ["K_SINK", "RUST_LOG", "LOG_FORMAT"]
     assert env["K_SINK"]["value"] == cm["JOB_SINK"]
-    assert env["NEO4J_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == cm["JOB_NEO4J_SECRET"]
-    assert "--image-uri" in c["args"] and "--sink" in c["args"]
+    assert env["RUST_LOG"]["value"] == cm["JOB_RUST_LOG"]
+    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_DATABASE"):
+        assert env[key]["value"] == cm[key], key
+    assert env["NEO4J_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": cm["JOB_NEO4J_SECRET"], "key": "password"}
     policy = by_name(of_kind(rendered_overlay("dev"), "NetworkPolicy"), "cv-processor-deny-ingress")
     assert policy["spec"]["podSelector"]["matchLabels"].items() <= job["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_example_job_is_named_and_labelled_as_ingest_trigger_builds_it():
+    job, cm = example_job(), dev_config()
+    meta = job["metadata"]
+    (c,) = job["spec"]["template"]["spec"]["containers"]
+    uri = meta["annotations"]["sightgraph.dev/image-uri"]
+    bucket, rest = uri.removeprefix("gs://").split("/", 1)
+    name, generation = rest.split("#")
+    assert meta["name"] == job_name(bucket, name, int(generation))
+    assert c["args"] == ["--image-uri", uri, "--job-id", meta["name"], "--sink", cm["JOB_SINK"]]
+    assert meta["labels"] == {
+        "app.kubernetes.io/name": "cv-processor",
+        "app.kubernetes.io/part-of": "sightgraph",
+        "app.kubernetes.io/managed-by": "ingest-trigger",
+        "sightgraph.dev/image-uri-hash": hashlib.sha256(uri.encode()).hexdigest()[:16],
+    }
+    assert meta["annotations"]["sightgraph.dev/event-id"]
+    assert c["imagePullPolicy"] == "IfNotPresent"
+
+
+def test_the_job_name_rule_matches_a_name_ingest_trigger_really_gave():
+    # From the emulator end-to-end run (tests/e2e): gs://e2e-raw-images/photos/dog.jpg#1795610223926719.
+    assert job_name("e2e-raw-images", "photos/dog.jpg", 1795610223926719) == "cv-dog-jpg-40df025f191ddf3f"

@@ -40,7 +40,7 @@ pub async fn activate(
     body: Result<Json<ActivateRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     if let Err(denied) = require_admin(&headers, state.admin_token.as_ref()) {
-        return Ok(denied);
+        return Ok(denied.into_response());
     }
     let set = FeatureSetName::parse(&set)?;
     let Json(req) = body.map_err(bad_json)?;
@@ -55,7 +55,7 @@ pub async fn activate(
 /// `POST /versions/{set}/rollback`.
 pub async fn rollback(State(state): State<AppState>, Path(set): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Err(denied) = require_admin(&headers, state.admin_token.as_ref()) {
-        return Ok(denied);
+        return Ok(denied.into_response());
     }
     let set = FeatureSetName::parse(&set)?;
     let change = state.graph.rollback_version(&set, &actor(&headers)).await?;

@@ -4,7 +4,6 @@
 
 use feature_service::{router, ActiveVersion, AppState};
 use secrecy::SecretString;
-use shared::cache::SharedCache;
 use shared::config::{
     connect_cache, connect_graph, CacheConfig, CacheSettings, GraphSettings, Neo4jSettings, RedisSettings, SqliteSettings,
 };
@@ -135,7 +134,6 @@ impl Drop for OwnService {
 pub struct TestApp {
     pub server: TestServer,
     pub graph: SharedGraph,
-    pub cache: SharedCache,
     pub set: FeatureSetName,
 }
 
@@ -147,13 +145,13 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
     let set = FeatureSetName::parse(&format!("backends-{:016x}", random_u64())).unwrap();
     let state = AppState {
         graph: graph.clone(),
-        cache: cache.clone(),
+        cache,
         cache_ttl: config.cache.ttl(),
         active: Arc::new(ActiveVersion::new(set.clone(), active_ttl)),
         images: Arc::new(ObjectReader::new(StorageConfig { local_bucket_root: Some(std::env::temp_dir()), gcs_base_url: None })),
         admin_token: None,
     };
-    TestApp { server: spawn(router(state)).await, graph, cache, set }
+    TestApp { server: spawn(router(state)).await, graph, set }
 }
 
 impl TestApp {

@@ -4,11 +4,11 @@
 //! are built by their `Application::build` from settings.
 
 use secrecy::SecretString;
-use shared::cache::{CacheKey, FeatureCache};
+use shared::cache::CacheKey;
 use shared::config::ServerSettings;
 use shared::domain::FeatureSetName;
 use shared::schema::FeatureDocument;
-use shared::storage::StorageSettings;
+use shared::storage::StorageConfig;
 use shared::testing::{fixture, TestServer};
 use std::net::SocketAddr;
 
@@ -52,7 +52,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         cache: cache.clone(),
         admin_token: Some(SecretString::from("unused-token")),
         active_version_ttl_seconds: 5,
-        storage: StorageSettings::LocalBuckets { root: std::env::temp_dir() },
+        storage: StorageConfig::default(),
         ui_dist: None,
     })
     .await

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The serving benchmark (`just bench`), side by side in one run on the same
+# Redis and the same values: redis-benchmark GET (the limit), feature-service
+# cache hits over HTTP (oha, closed loop) at concurrency 1/16/64, the Python
+# baseline (bench/baseline), the miss path through Neo4j, batched vs
+# per-statement graph writes, cold start and idle RSS. Writes
+# bench/results/serving-<date>.md with the machine, medians, raw numbers and
+# the ratios against the issue's targets.
+#
+#   bench/serving/run.sh
+#
+# Env: BENCH_DURATION (per oha run, default 10s), BENCH_RUNS (runs per
+# concurrency whose median is reported, default 3), BENCH_COUNT (objects,
+# 10000), BENCH_DIM (vector length, 1280 = the embedder's), BENCH_WRITE_IMAGES
+# (documents per write pattern, 40), BENCH_OBJECTS_PER_IMAGE (8), OUT (report).
+# Uses the shared Neo4j of scripts/services/all.sh and a Redis of its own
+# (`redis.sh … sgbench`, stopped at the end) so ~500 MB of bench values never
+# land in the shared test Redis.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/../../scripts/lib/common.sh"
+cd "$SIGHTGRAPH_ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
+export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
+duration="${BENCH_DURATION:-10s}" runs="${BENCH_RUNS:-3}" count="${BENCH_COUNT:-10000}" dim="${BENCH_DIM:-1280}"
+write_images="${BENCH_WRITE_IMAGES:-40}" per_image="${BENCH_OBJECTS_PER_IMAGE:-8}"
+concurrencies=(1 16 64)
+
+oha="$(command -v oha || echo "$SIGHTGRAPH_CACHE/tools/bin/oha")"
+[[ -x $oha ]] || bench/load/install.sh oha >/dev/null
+command -v redis-benchmark >/dev/null || bench/load/install.sh >/dev/null
+
+log "services (shared Neo4j; own Redis 'sgbench')"
+scripts/services/all.sh up >/dev/null
+set -a; source "$SIGHTGRAPH_RUN/services.env"; set +a
+set -a; eval "$(scripts/services/redis.sh start sgbench)"; set +a
+unset REDIS_CLUSTER_URLS # NB: it would take precedence over REDIS_URL
+redis_port="$REDIS_PORT"
+
+log "release build"
+cargo build --release --quiet --workspace --bins
+cargo build --release --quiet -p feature-service --example serving_bench
+bin="$CARGO_TARGET_DIR/release/feature-service"
+sb="$CARGO_TARGET_DIR/release/examples/serving_bench"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  scripts/services/redis.sh stop sgbench >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export FEATURE_SET="bench-$(date +%s)-$$" CACHE_TTL_SECONDS=86400 RUST_LOG=warn LOG_FORMAT=json
+redis-cli -p "$redis_port" flushall >/dev/null
+
+log "seeding $count objects (dim $dim) into Redis in three key families with the same bytes"
+"$sb" seed --count "$count" --dim "$dim" --urls "$work/paths.txt" > "$work/seed.json"
+sed "s|^|http://127.0.0.1:PORT|" "$work/paths.txt" > "$work/urls.tmpl"
+
+log "graph writes: $write_images documents × $per_image objects, batched vs one statement per object"
+"$sb" writes --images "$write_images" --objects "$per_image" --dim "$dim" --urls "$work/miss-paths.txt" > "$work/writes.json"
+
+wait_healthz() { # PORT
+  for ((i = 0; i < 300; i++)); do curl -fsS -o /dev/null "http://127.0.0.1:$1/healthz" 2>/dev/null && return 0; sleep 0.1; done
+  die "nothing answered /healthz on port $1"
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+port="$(free_port)"
+PORT="$port" HOST=127.0.0.1 "$bin" > "$work/service.log" 2>&1 &
+pids+=($!)
+wait_healthz "$port"
+sed "s|PORT|$port|" "$work/urls.tmpl" > "$work/urls.txt"
+log "warm-up (every id once)"
+"$oha" -n "$count" -c 16 --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$work/warmup.json"
+
+for c in "${concurrencies[@]}"; do
+  for ((r = 1; r <= runs; r++)); do
+    log "feature-service hit path: c=$c run $r/$runs ($duration)"
+    "$oha" -z "$duration" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$work/rust-c$c-r$r.json"
+    log "redis-benchmark GET: c=$c run $r/$runs"
+    n=$((c == 1 ? 50000 : 200000))
+    redis-benchmark -p "$redis_port" -t get -n "$n" -c "$c" -r "$count" --csv > "$work/redis-c$c-r$r.csv"
+  done
+done
+
+log "miss path through Neo4j (each object requested once)"
+total="$(wc -l < "$work/miss-paths.txt")"; half=$((total / 2))
+head -n "$half" "$work/miss-paths.txt" > "$work/miss-a.txt"
+tail -n +"$((half + 1))" "$work/miss-paths.txt" > "$work/miss-b.txt"
+"$sb" miss --base "http://127.0.0.1:$port" --concurrency 1 --urls "$work/miss-a.txt" > "$work/miss-c1.json"
+"$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --urls "$work/miss-b.txt" > "$work/miss-c16.json"
+service_pid="${pids[0]}"
+rss_after_load="$(awk '/^VmRSS/ {print $2}' "/proc/$service_pid/status")"
+kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; pids=()
+
+log "Python baseline on the same Redis and values"
+bport="$(free_port)"
+bpid="$(KEY_PREFIX=features:object: bench/baseline/run.sh "$bport")"
+pids+=("$bpid")
+seq 0 $((count - 1)) | sed "s|^|http://127.0.0.1:$bport/features/object/|" > "$work/baseline-urls.txt"
+"$oha" -n 2000 -c 16 --no-tui --output-format json --urls-from-file "$work/baseline-urls.txt" > "$work/baseline-warmup.json"
+for c in "${concurrencies[@]}"; do
+  log "baseline: c=$c ($duration)"
+  "$oha" -z "$duration" -c "$c" --no-tui --output-format json --urls-from-file "$work/baseline-urls.txt" > "$work/python-c$c-r1.json"
+done
+kill "$bpid" 2>/dev/null || true; pids=()
+
+log "cold start and idle RSS"
+"$sb" coldstart --bin "$bin" --runs 7 > "$work/coldstart.json"
+
+out="${OUT:-$SIGHTGRAPH_ROOT/bench/results/serving-$(date +%F).md}"
+mkdir -p "$(dirname "$out")"
+python3 "$here/report.py" "$work" "$out" "$runs" "$duration" "$rss_after_load" "$("$oha" --version)"
+log "wrote $out"

@@ -1,0 +1,319 @@
+//! Helpers for `bench/serving/run.sh` (not a product binary):
+//!
+//! - `seed`: one small document registers a fresh model version as the active
+//!   version of FEATURE_SET in Neo4j; then COUNT objects of that version with
+//!   DIM-float vectors go to Redis in the production format (`object_entry`),
+//!   and the same bytes under `features:object:<i>` (Python baseline) and
+//!   `key:<12 digits>` (redis-benchmark). Writes the two URL lists.
+//! - `writes`: graph write throughput, the batched writer
+//!   (`Neo4jGraphStore::write_features`, one transaction per image) against
+//!   one auto-commit statement per object; writes the batched objects' URLs
+//!   for the miss bench.
+//! - `miss`: GETs each URL of a list once (every one a cache miss), C at a time.
+//! - `coldstart`: exec of the service binary to the first 200 on /healthz, and idle RSS.
+//!
+//! Every command prints one JSON line. Settings come from the environment
+//! (`NEO4J_URI`, `NEO4J_PASSWORD`, `REDIS_URL`, `FEATURE_SET`).
+
+use neo4rs::{query, Graph};
+use shared::cache::object_entry;
+use shared::config::{connect_cache, CacheConfig};
+use shared::domain::{FeatureId, FeatureSetName, ModelVersion, ObjectId};
+use shared::graph::neo4j::Neo4jGraphStore;
+use shared::graph::{GraphStore, ObjectFeatures};
+use shared::schema::{BBox, DetectedObject, FeatureDocument, Relation, RelationKind};
+use shared::testing::sample_document;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (scripts/services/all.sh up; load services.env)"))
+}
+
+fn arg(args: &[String], name: &str, default: &str) -> String {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_owned())
+}
+
+/// splitmix64 from a process-wide counter seeded by the clock.
+fn rand_u64() -> u64 {
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let _ = STATE.compare_exchange(0, Instant::now().elapsed().as_nanos() as u64 ^ std::process::id() as u64 ^ 0x5eed, Ordering::Relaxed, Ordering::Relaxed);
+    let mut z = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn unit_vector(dim: usize) -> Vec<f32> {
+    let raw: Vec<f32> = (0..dim).map(|_| (rand_u64() >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0).collect();
+    let n = raw.iter().map(|x| x * x).sum::<f32>().sqrt();
+    raw.into_iter().map(|x| x / n).collect()
+}
+
+/// A valid document of `objects` objects with `dim`-float vectors over fresh image bytes.
+fn document(version: &str, objects: usize, dim: usize) -> FeatureDocument {
+    let tag = rand_u64();
+    let mut doc = sample_document(&tag.to_le_bytes(), &format!("gs://sightgraph-bench/{tag:016x}.jpg#1"), version);
+    let template = doc.objects[0].clone();
+    doc.objects = (0..objects)
+        .map(|i| {
+            let x = i as f32 / objects as f32 * 0.9;
+            let box_norm = BBox { x_min: x, y_min: 0.1, x_max: x + 0.05, y_max: 0.9 };
+            let id = ObjectId::derive(&doc.image.id, &doc.model.version, template.category_id, box_norm.as_array());
+            DetectedObject {
+                feature_id: FeatureId::derive(&id, &doc.model.version),
+                id,
+                box_px: BBox { x_min: x * 100.0, y_min: 10.0, x_max: (x + 0.05) * 100.0, y_max: 90.0 },
+                box_norm,
+                embedding: unit_vector(dim),
+                ..template.clone()
+            }
+        })
+        .collect();
+    let mut ids: Vec<ObjectId> = doc.objects.iter().map(|o| o.id.clone()).collect();
+    ids.sort();
+    doc.relations = ids
+        .windows(2)
+        .map(|w| Relation { kind: RelationKind::Near, from: w[0].clone(), to: w[1].clone(), distance: Some(0.01), iou: None })
+        .collect();
+    doc
+}
+
+async fn store() -> Res<Neo4jGraphStore> {
+    let s = Neo4jGraphStore::connect(&var("NEO4J_URI"), "neo4j", &var("NEO4J_PASSWORD"), None, 8).await?;
+    s.ensure_schema().await?;
+    Ok(s)
+}
+
+fn set() -> Res<FeatureSetName> {
+    Ok(FeatureSetName::parse(&var("FEATURE_SET"))?)
+}
+
+async fn seed(args: &[String]) -> Res<()> {
+    let count: usize = arg(args, "--count", "10000").parse()?;
+    let dim: usize = arg(args, "--dim", "1280").parse()?;
+    let version = format!("bench@1+emb@{:08x}", rand_u64() as u32);
+    let graph = store().await?;
+    let marker = document(&version, 1, dim);
+    graph.write_features(&set()?, &marker).await?;
+    let version = ModelVersion::parse(&version)?;
+    assert_eq!(graph.active_version(&set()?).await?, Some(version.clone()), "FEATURE_SET must be fresh");
+
+    let cache = connect_cache(&CacheConfig::from_env()?)?;
+    let client = redis::Client::open(var("REDIS_URL"))?;
+    let mut raw = client.get_multiplexed_async_connection().await?;
+    let (mut urls, mut bytes_total) = (String::new(), 0usize);
+    let template = &marker.objects[0];
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        let mut entries = Vec::with_capacity(chunk.len());
+        let mut pipe = redis::pipe();
+        for &i in chunk {
+            let id = ObjectId::parse(&format!("{:016x}{i:016x}", rand_u64()))?;
+            let o = DetectedObject { id: id.clone(), feature_id: FeatureId::derive(&id, &version), embedding: unit_vector(dim), ..template.clone() };
+            let (key, value) = object_entry(&ObjectFeatures::from_detected(&marker.image.id, &version, &o));
+            bytes_total += value.len();
+            pipe.set(format!("features:object:{i}"), value.as_ref()).ignore();
+            pipe.set(format!("key:{i:012}"), value.as_ref()).ignore();
+            urls.push_str(&format!("/features/object/{id}\n"));
+            entries.push((key, value));
+        }
+        cache.put_many(&entries, Duration::from_secs(24 * 3600)).await?;
+        pipe.query_async::<()>(&mut raw).await?;
+    }
+    std::fs::write(arg(args, "--urls", "urls.txt"), urls)?;
+    let mean = bytes_total / count.max(1);
+    println!("{{\"version\":\"{version}\",\"count\":{count},\"dim\":{dim},\"value_bytes\":{mean}}}");
+    Ok(())
+}
+
+fn bolt_floats(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+
+/// The original design's pattern: every object (and relation) its own auto-commit statement.
+async fn write_per_statement(graph: &Graph, doc: &FeatureDocument) -> Res<()> {
+    for o in &doc.objects {
+        let q = query(
+            "MERGE (i:Image {id: $image}) ON CREATE SET i.uri = $uri
+             MERGE (o:Object {id: $id}) SET o.label = $label, o.category_id = $category, o.score = $score,
+                   o.box = $box, o.model_version = $version
+             MERGE (i)-[:CONTAINS]->(o)
+             MERGE (f:Feature {id: $feature}) SET f.embedding = $embedding, f.model_version = $version
+             MERGE (o)-[:HAS_FEATURE]->(f)",
+        )
+        .param("image", doc.image.id.as_str())
+        .param("uri", doc.image.uri.as_str())
+        .param("id", o.id.as_str())
+        .param("label", o.label.as_str())
+        .param("category", o.category_id as i64)
+        .param("score", o.score as f64)
+        .param("box", bolt_floats(&o.box_norm.as_array()))
+        .param("version", doc.model.version.as_str())
+        .param("feature", o.feature_id.as_str())
+        .param("embedding", bolt_floats(&o.embedding));
+        graph.run(q).await?;
+    }
+    for r in &doc.relations {
+        let q = query("MATCH (a:Object {id: $from}), (b:Object {id: $to}) MERGE (a)-[x:NEAR]->(b) SET x.distance = $d")
+            .param("from", r.from.as_str())
+            .param("to", r.to.as_str())
+            .param("d", r.distance.unwrap_or_default() as f64);
+        graph.run(q).await?;
+    }
+    Ok(())
+}
+
+async fn writes(args: &[String]) -> Res<()> {
+    let images: usize = arg(args, "--images", "50").parse()?;
+    let objects: usize = arg(args, "--objects", "8").parse()?;
+    let dim: usize = arg(args, "--dim", "1280").parse()?;
+    let version = format!("bench@1+emb@{:08x}", rand_u64() as u32);
+    let batched_docs: Vec<_> = (0..images).map(|_| document(&version, objects, dim)).collect();
+    let single_docs: Vec<_> = (0..images).map(|_| document(&version, objects, dim)).collect();
+    let store = store().await?;
+    let graph = Graph::new(var("NEO4J_URI"), "neo4j", var("NEO4J_PASSWORD")).await?;
+    let set = set()?;
+    // Warm both paths (plans, pool) on a document that is not timed.
+    store.write_features(&set, &document(&version, objects, dim)).await?;
+    write_per_statement(&graph, &document(&version, objects, dim)).await?;
+
+    let t = Instant::now();
+    for d in &batched_docs {
+        store.write_features(&set, d).await?;
+    }
+    let batched = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for d in &single_docs {
+        write_per_statement(&graph, d).await?;
+    }
+    let single = t.elapsed().as_secs_f64();
+    let n = (images * objects) as f64;
+    let urls: String = batched_docs.iter().flat_map(|d| &d.objects).map(|o| format!("/features/object/{}\n", o.id)).collect();
+    std::fs::write(arg(args, "--urls", "miss-urls.txt"), urls)?;
+    println!(
+        "{{\"images\":{images},\"objects_per_image\":{objects},\"dim\":{dim},\"batched_s\":{batched:.3},\"per_statement_s\":{single:.3},\"batched_objects_per_s\":{:.1},\"per_statement_objects_per_s\":{:.1}}}",
+        n / batched,
+        n / single
+    );
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+async fn miss(args: &[String]) -> Res<()> {
+    let base = arg(args, "--base", "http://127.0.0.1:8080");
+    let concurrency: usize = arg(args, "--concurrency", "1").parse()?;
+    let urls: Arc<Vec<String>> =
+        Arc::new(std::fs::read_to_string(arg(args, "--urls", "miss-urls.txt"))?.lines().map(|l| format!("{base}{l}")).collect());
+    let next = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (urls, next, client) = (urls.clone(), next.clone(), client.clone());
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(url) = urls.get(i) else { break };
+                    let t = Instant::now();
+                    let r = client.get(url).send().await.expect("request");
+                    let graph = r.status() == 200 && r.bytes().await.is_ok_and(|b| b.starts_with(b"{\"source\":\"graph\""));
+                    out.push((t.elapsed().as_secs_f64() * 1000.0, graph));
+                }
+                out
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await?);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let from_graph = all.iter().filter(|(_, g)| *g).count();
+    let mut ms: Vec<f64> = all.into_iter().map(|(m, _)| m).collect();
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "{{\"requests\":{},\"from_graph\":{from_graph},\"concurrency\":{concurrency},\"rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"p999_ms\":{:.3}}}",
+        ms.len(),
+        ms.len() as f64 / secs,
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.99),
+        percentile(&ms, 0.999)
+    );
+    Ok(())
+}
+
+fn healthz_ok(port: u16) -> bool {
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 200")
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn coldstart(args: &[String]) -> Res<()> {
+    let bin = arg(args, "--bin", "target/release/feature-service");
+    let runs: usize = arg(args, "--runs", "5").parse()?;
+    let (mut starts, mut rss) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let t = Instant::now();
+        let mut child = std::process::Command::new(&bin)
+            .env("PORT", port.to_string())
+            .env("HOST", "127.0.0.1")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        while !healthz_ok(port) {
+            if t.elapsed() > Duration::from_secs(30) || child.try_wait()?.is_some() {
+                let _ = child.kill();
+                return Err("feature-service did not answer /healthz within 30 s".into());
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        starts.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_secs(2));
+        rss.push(rss_kib(child.id()) as f64 / 1024.0);
+        child.kill()?;
+        child.wait()?;
+    }
+    starts.sort_by(f64::total_cmp);
+    rss.sort_by(f64::total_cmp);
+    let fmt = |v: &[f64]| v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(",");
+    println!(
+        "{{\"runs\":{runs},\"cold_start_ms_median\":{:.2},\"cold_start_ms\":[{}],\"idle_rss_mib_median\":{:.2},\"idle_rss_mib\":[{}]}}",
+        starts[starts.len() / 2],
+        fmt(&starts),
+        rss[rss.len() / 2],
+        fmt(&rss)
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("seed") => seed(&args).await,
+        Some("writes") => writes(&args).await,
+        Some("miss") => miss(&args).await,
+        Some("coldstart") => coldstart(&args),
+        _ => Err("usage: serving_bench seed|writes|miss|coldstart [--flags]".into()),
+    }
+}
