@@ -67,7 +67,7 @@ resource "google_container_node_pool" "gpu" {
       type  = "nvidia-tesla-t4"
       count = 1
       gpu_driver_installation_config {
-        gpu_driver_version = "DEFAULT"
+        gpu_driver_version = "LATEST"
       }
     }
 

@@ -124,6 +124,8 @@ pub struct RedisSettings {
     /// Per-operation timeout in milliseconds.
     #[serde(default = "default_redis_timeout")]
     pub timeout_ms: u64,
+    /// PEM CA bundle trusted for `rediss://` (Memorystore's server CA); the system roots otherwise.
+    pub ca_certs: Option<String>,
 }
 
 fn default_redis_timeout() -> u64 {
@@ -198,15 +200,16 @@ pub fn connect_cache(config: &CacheConfig) -> Result<SharedCache> {
     let r = &config.redis;
     let password = r.password.as_ref().map(|p| p.expose_secret().to_owned());
     let timeout = Duration::from_millis(r.timeout_ms.max(1));
+    let ca = r.ca_certs.as_ref().map(|pem| pem.as_bytes().to_vec());
     let cache: SharedCache = match (&r.cluster_urls, &r.url) {
         (Some(urls), _) => {
             let urls: Vec<String> = urls.split(',').map(str::trim).filter(|u| !u.is_empty()).map(String::from).collect();
             if urls.is_empty() {
                 return Err(Error::invalid("REDIS_CLUSTER_URLS lists no URL"));
             }
-            Arc::new(RedisCache::new(RedisTarget::Cluster(urls), password, timeout))
+            Arc::new(RedisCache::new(RedisTarget::Cluster(urls), password, timeout).with_ca(ca))
         }
-        (None, Some(url)) => Arc::new(RedisCache::new(RedisTarget::Single(url.clone()), password, timeout)),
+        (None, Some(url)) => Arc::new(RedisCache::new(RedisTarget::Single(url.clone()), password, timeout).with_ca(ca)),
         (None, None) => Arc::new(MemoryCache::new(config.cache.memory_capacity)),
     };
     tracing::info!(backend = cache.backend(), "feature cache ready");

@@ -37,6 +37,7 @@ enum Conn {
 pub struct RedisCache {
     target: RedisTarget,
     password: Option<String>,
+    ca_pem: Option<Vec<u8>>,
     timeout: Duration,
     conn: Mutex<(Option<Conn>, Option<Instant>)>,
 }
@@ -44,7 +45,19 @@ pub struct RedisCache {
 impl RedisCache {
     /// A cache that connects on first use. `timeout` bounds each operation.
     pub fn new(target: RedisTarget, password: Option<String>, timeout: Duration) -> Self {
-        Self { target, password, timeout, conn: Mutex::new((None, None)) }
+        Self { target, password, ca_pem: None, timeout, conn: Mutex::new((None, None)) }
+    }
+
+    /// Trusts this PEM CA bundle for `rediss://` (Memorystore's server CA).
+    pub fn with_ca(mut self, pem: Option<Vec<u8>>) -> Self {
+        self.ca_pem = pem;
+        self
+    }
+
+    fn certificates(&self) -> Option<redis::TlsCertificates> {
+        // NB: several rustls providers are compiled into the binaries; pick one explicitly before any TLS.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        self.ca_pem.clone().map(|pem| redis::TlsCertificates { client_tls: None, root_cert: Some(pem) })
     }
 
     fn with_password(&self, url: &str) -> Result<redis::ConnectionInfo> {
@@ -60,7 +73,12 @@ impl RedisCache {
     async fn connect(&self) -> Result<Conn> {
         match &self.target {
             RedisTarget::Single(url) => {
-                let client = redis::Client::open(self.with_password(url)?).map_err(|e| Error::invalid(e.to_string()))?;
+                let info = self.with_password(url)?;
+                let client = match self.certificates() {
+                    Some(certs) => redis::Client::build_with_tls(info, certs),
+                    None => redis::Client::open(info),
+                }
+                .map_err(|e| Error::invalid(format!("REDIS_URL: {e}")))?;
                 let cfg = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(self.timeout))
                     .set_response_timeout(Some(self.timeout))
@@ -72,7 +90,11 @@ impl RedisCache {
             }
             RedisTarget::Cluster(urls) => {
                 let infos = urls.iter().map(|u| self.with_password(u)).collect::<Result<Vec<_>>>()?;
-                let client = ClusterClient::builder(infos)
+                let mut builder = ClusterClient::builder(infos);
+                if let Some(certs) = self.certificates() {
+                    builder = builder.certs(certs);
+                }
+                let client = builder
                     .connection_timeout(self.timeout)
                     .response_timeout(self.timeout)
                     .build()
