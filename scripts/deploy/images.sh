@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build (and with --push, push) the Sightgraph images: one per HTTP function from
-# docker/function.Dockerfile, and cv-processor from docker/cv-processor.Dockerfile.
+# docker/function.Dockerfile, the web UI from docker/ui.Dockerfile, and cv-processor from
+# docker/cv-processor.Dockerfile.
 # Without a working container engine it says so and exits 0 (`just images`).
 #   REGISTRY=europe-west1-docker.pkg.dev/PROJECT/sightgraph TAG=0.1.0 scripts/deploy/images.sh --push
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -38,6 +39,7 @@ build() { # build IMAGE DOCKERFILE [extra args...]
 for fn in "${FUNCTIONS[@]}"; do
   build "$fn" docker/function.Dockerfile --build-arg "BIN=$fn"
 done
+build ui docker/ui.Dockerfile
 
 for f in detector.onnx embedder.onnx manifest.json; do
   [[ -f "$MODEL_DIR/$f" ]] || die "$MODEL_DIR/$f is missing: run \`just models\` or set SIGHTGRAPH_MODEL_DIR"

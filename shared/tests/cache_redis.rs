@@ -118,10 +118,9 @@ async fn a_cluster_spreads_a_batch_over_all_three_masters() {
     let ranges: Vec<(i64, i64)> = ranges
         .into_iter()
         .map(|r| match r {
-            redis::Value::Array(items) => (
-                redis::from_redis_value_ref(&items[0]).unwrap(),
-                redis::from_redis_value_ref(&items[1]).unwrap(),
-            ),
+            redis::Value::Array(items) => {
+                (redis::from_redis_value_ref(&items[0]).unwrap(), redis::from_redis_value_ref(&items[1]).unwrap())
+            }
             other => panic!("unexpected CLUSTER SLOTS entry {other:?}"),
         })
         .collect();

@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 KNATIVE = ROOT / "knative"
 OVERLAYS = ["dev", "prod"]
 FUNCTIONS = ["ingest-trigger", "feature-ingestor", "feature-service", "cache-warmer"]
+# The web UI's Knative Service and image (docker/ui.Dockerfile): static files, no Rust binary.
+UI = "ui"
 
 
 def kustomize(path: Path) -> list[dict]:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import (
-    FUNCTIONS, KNATIVE, OVERLAYS, by_name, ksvcs, kustomize, node_modules, of_kind,
+    FUNCTIONS, KNATIVE, OVERLAYS, ROOT, UI, by_name, ksvcs, kustomize, node_modules, of_kind,
     rendered_overlay,
 )
 
@@ -126,6 +126,69 @@ def test_services_probe_healthz_and_disable_service_links(rendered):
         for probe in ("readinessProbe", "livenessProbe"):
             assert container[probe]["httpGet"]["path"] == "/healthz", (svc["metadata"]["name"], probe)
             assert "port" not in container[probe]["httpGet"], "Knative probes the serving port itself"
+
+
+def ui_container(objs) -> dict:
+    (container,) = by_name(ksvcs(objs), UI)["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def ui_api_base(objs) -> str:
+    (cm,) = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-ui")]
+    return cm["data"]["SIGHTGRAPH_API_BASE"]
+
+
+def test_ui_probes_its_root_and_serves_the_port_its_image_exposes(rendered):
+    svc = by_name(ksvcs(rendered), UI)
+    spec = svc["spec"]["template"]["spec"]
+    assert spec["enableServiceLinks"] is False and spec["automountServiceAccountToken"] is False
+    container = ui_container(rendered)
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/", probe
+        assert "port" not in container[probe]["httpGet"], "Knative probes the serving port itself"
+    exposed = re.search(r"^EXPOSE (\d+)$", (ROOT / "docker/ui.Dockerfile").read_text(), re.M).group(1)
+    assert container["ports"] == [{"name": "http1", "containerPort": int(exposed)}]
+    assert svc["spec"]["template"]["metadata"]["annotations"]["autoscaling.knative.dev/min-scale"] == (
+        "1" if svc["metadata"]["labels"].get("networking.knative.dev/visibility") else "0"
+    ), "a cluster-local UI is reached by port-forward, which needs a pod; a public one may scale to zero"
+
+
+def test_ui_has_a_writable_tmp_and_nothing_else_writable(rendered):
+    spec = by_name(ksvcs(rendered), UI)["spec"]["template"]["spec"]
+    container = ui_container(rendered)
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}], "nginx.conf writes under /tmp only"
+    (volume,) = spec["volumes"]
+    assert volume["name"] == "tmp" and "emptyDir" in volume
+
+
+def test_ui_gets_only_its_api_base_from_its_own_config_map(rendered):
+    container = ui_container(rendered)
+    assert "envFrom" not in container, "sightgraph-config is the functions' settings, not the UI's"
+    (env,) = container["env"]
+    assert env["name"] == "SIGHTGRAPH_API_BASE"
+    ref = env["valueFrom"]["configMapKeyRef"]
+    (cm,) = [c for c in of_kind(rendered, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-ui")]
+    assert ref == {"name": cm["metadata"]["name"], "key": "SIGHTGRAPH_API_BASE"}, "generated name, so a change rolls a Revision"
+    # The same name all the way to the browser: the image's hook and the UI's config.
+    assert "SIGHTGRAPH_API_BASE" in (ROOT / "docker/ui/40-config-js.sh").read_text()
+    assert "window.SIGHTGRAPH_API_BASE" in (ROOT / "ui/src/shared/http/config.ts").read_text()
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_overlay_points_the_ui_at_a_feature_service_the_browser_can_reach(overlay):
+    base = ui_api_base(rendered_overlay(overlay))
+    m = re.fullmatch(r"https?://([a-z0-9.-]+)(?::(\d+))?", base)
+    assert m, f"{overlay}: SIGHTGRAPH_API_BASE={base!r} must be an origin without path or trailing slash"
+    if overlay == "dev":
+        # Public feature-service: its Knative route is <service>.<namespace>.<domain>.
+        assert m.group(1).startswith("feature-service.sightgraph."), base
+    else:
+        # Cluster-local feature-service: the port-forward docs/deploy.md gives, on that port.
+        assert m.group(1) == "localhost" and m.group(2), base
+        docs = (ROOT / "docs/deploy.md").read_text()
+        assert re.search(rf"port-forward deploy/feature-service-\S+ {m.group(2)}:8080", docs), \
+            f"docs/deploy.md must forward localhost:{m.group(2)} to feature-service"
 
 
 def test_services_set_resources_concurrency_and_autoscaling(rendered):
@@ -253,9 +316,11 @@ def test_vpas_only_recommend_and_target_the_current_revision(rendered):
 def test_overlays_use_registry_images_and_a_matching_job_image(overlay):
     objs = rendered_overlay(overlay)
     images = {s["metadata"]["name"]: s["spec"]["template"]["spec"]["containers"][0]["image"] for s in ksvcs(objs)}
-    registries = {img.rsplit("/", 1)[0] for n, img in images.items() if n in FUNCTIONS}
+    ours = [*FUNCTIONS, UI]
+    assert images[UI].rsplit(":", 1)[0].endswith("/ui")
+    registries = {img.rsplit("/", 1)[0] for n, img in images.items() if n in ours}
     assert len(registries) == 1 and registries.pop().endswith(f"sightgraph-{overlay}/sightgraph")
-    tags = {img.rsplit(":", 1)[1] for n, img in images.items() if n in FUNCTIONS}
+    tags = {img.rsplit(":", 1)[1] for n, img in images.items() if n in ours}
     (cm,) = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
     assert cm["data"]["JOB_IMAGE"] == images["feature-service"].replace("feature-service:", "cv-processor:")
     assert len(tags) == 1
@@ -264,12 +329,12 @@ def test_overlays_use_registry_images_and_a_matching_job_image(overlay):
         f"sightgraph-cv-processor@sightgraph-{overlay}.iam.gserviceaccount.com")
 
 
-def test_visibility_event_consumers_are_cluster_local_and_prod_api_too():
+def test_visibility_event_consumers_are_cluster_local_and_prod_api_and_ui_too():
     for overlay in OVERLAYS:
         for svc in ksvcs(rendered_overlay(overlay)):
             local = svc["metadata"]["labels"].get("networking.knative.dev/visibility") == "cluster-local"
-            if svc["metadata"]["name"] == "feature-service":
-                assert local == (overlay == "prod"), overlay
+            if svc["metadata"]["name"] in ("feature-service", UI):
+                assert local == (overlay == "prod"), (overlay, svc["metadata"]["name"])
             else:
                 assert local, svc["metadata"]["name"]
 

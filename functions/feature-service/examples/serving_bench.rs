@@ -41,7 +41,13 @@ fn arg(args: &[String], name: &str, default: &str) -> String {
 /// splitmix64 from a process-wide counter seeded by the clock.
 fn rand_u64() -> u64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
-    let _ = STATE.compare_exchange(0, Instant::now().elapsed().as_nanos() as u64 ^ std::process::id() as u64 ^ 0x5eed, Ordering::Relaxed, Ordering::Relaxed);
+    let _ = STATE.compare_exchange(
+        0,
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64
+            ^ std::process::id() as u64,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
     let mut z = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -78,7 +84,13 @@ fn document(version: &str, objects: usize, dim: usize) -> FeatureDocument {
     ids.sort();
     doc.relations = ids
         .windows(2)
-        .map(|w| Relation { kind: RelationKind::Near, from: w[0].clone(), to: w[1].clone(), distance: Some(0.01), iou: None })
+        .map(|w| Relation {
+            kind: RelationKind::Near,
+            from: w[0].clone(),
+            to: w[1].clone(),
+            distance: Some(0.01),
+            iou: None,
+        })
         .collect();
     doc
 }
@@ -113,7 +125,12 @@ async fn seed(args: &[String]) -> Res<()> {
         let mut pipe = redis::pipe();
         for &i in chunk {
             let id = ObjectId::parse(&format!("{:016x}{i:016x}", rand_u64()))?;
-            let o = DetectedObject { id: id.clone(), feature_id: FeatureId::derive(&id, &version), embedding: unit_vector(dim), ..template.clone() };
+            let o = DetectedObject {
+                id: id.clone(),
+                feature_id: FeatureId::derive(&id, &version),
+                embedding: unit_vector(dim),
+                ..template.clone()
+            };
             let (key, value) = object_entry(&ObjectFeatures::from_detected(&marker.image.id, &version, &o));
             bytes_total += value.len();
             pipe.set(format!("features:object:{i}"), value.as_ref()).ignore();
@@ -192,7 +209,8 @@ async fn writes(args: &[String]) -> Res<()> {
     }
     let single = t.elapsed().as_secs_f64();
     let n = (images * objects) as f64;
-    let urls: String = batched_docs.iter().flat_map(|d| &d.objects).map(|o| format!("/features/object/{}\n", o.id)).collect();
+    let urls: String =
+        batched_docs.iter().flat_map(|d| &d.objects).map(|o| format!("/features/object/{}\n", o.id)).collect();
     std::fs::write(arg(args, "--urls", "miss-urls.txt"), urls)?;
     println!(
         "{{\"images\":{images},\"objects_per_image\":{objects},\"dim\":{dim},\"batched_s\":{batched:.3},\"per_statement_s\":{single:.3},\"batched_objects_per_s\":{:.1},\"per_statement_objects_per_s\":{:.1}}}",
@@ -209,8 +227,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn miss(args: &[String]) -> Res<()> {
     let base = arg(args, "--base", "http://127.0.0.1:8080");
     let concurrency: usize = arg(args, "--concurrency", "1").parse()?;
-    let urls: Arc<Vec<String>> =
-        Arc::new(std::fs::read_to_string(arg(args, "--urls", "miss-urls.txt"))?.lines().map(|l| format!("{base}{l}")).collect());
+    let urls: Arc<Vec<String>> = Arc::new(
+        std::fs::read_to_string(arg(args, "--urls", "miss-urls.txt"))?.lines().map(|l| format!("{base}{l}")).collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -224,7 +243,8 @@ async fn miss(args: &[String]) -> Res<()> {
                     let Some(url) = urls.get(i) else { break };
                     let t = Instant::now();
                     let r = client.get(url).send().await.expect("request");
-                    let graph = r.status() == 200 && r.bytes().await.is_ok_and(|b| b.starts_with(b"{\"source\":\"graph\""));
+                    let graph =
+                        r.status() == 200 && r.bytes().await.is_ok_and(|b| b.starts_with(b"{\"source\":\"graph\""));
                     out.push((t.elapsed().as_secs_f64() * 1000.0, graph));
                 }
                 out

@@ -61,8 +61,8 @@ impl RedisCache {
     }
 
     fn with_password(&self, url: &str) -> Result<redis::ConnectionInfo> {
-        let mut info: redis::ConnectionInfo =
-            redis::IntoConnectionInfo::into_connection_info(url).map_err(|e| Error::invalid(format!("REDIS_URL: {e}")))?;
+        let mut info: redis::ConnectionInfo = redis::IntoConnectionInfo::into_connection_info(url)
+            .map_err(|e| Error::invalid(format!("REDIS_URL: {e}")))?;
         if let Some(p) = &self.password {
             let settings = info.redis_settings().clone().set_password(p.clone());
             info = info.set_redis_settings(settings);
@@ -159,7 +159,11 @@ impl Cmd<'_> {
 #[async_trait]
 impl FeatureCache for RedisCache {
     fn backend(&self) -> &'static str {
-        if self.is_cluster() { "redis-cluster" } else { "redis" }
+        if self.is_cluster() {
+            "redis-cluster"
+        } else {
+            "redis"
+        }
     }
 
     async fn get(&self, key: &CacheKey) -> Result<Option<Bytes>> {

@@ -5,7 +5,8 @@
 use feature_service::{router, ActiveVersion, AppState};
 use secrecy::SecretString;
 use shared::config::{
-    connect_cache, connect_graph, CacheConfig, CacheSettings, GraphSettings, Neo4jSettings, RedisSettings, SqliteSettings,
+    connect_cache, connect_graph, CacheConfig, CacheSettings, GraphSettings, Neo4jSettings, RedisSettings,
+    SqliteSettings,
 };
 use shared::domain::FeatureSetName;
 use shared::graph::SharedGraph;
@@ -67,7 +68,13 @@ impl Neo4jAddr {
 /// The production cache configuration for a Redis URL.
 pub fn redis_config(url: &str) -> CacheConfig {
     CacheConfig {
-        redis: RedisSettings { url: Some(url.into()), cluster_urls: None, password: None, timeout_ms: REDIS_TIMEOUT_MS },
+        redis: RedisSettings {
+            url: Some(url.into()),
+            cluster_urls: None,
+            password: None,
+            timeout_ms: REDIS_TIMEOUT_MS,
+            ca_certs: None,
+        },
         cache: CacheSettings { ttl_seconds: 300, memory_capacity: 16 },
     }
 }
@@ -79,11 +86,7 @@ fn script(name: &str) -> PathBuf {
 /// Runs `scripts/services/<script> <cmd> <name>` and returns its `KEY=value` lines.
 fn service(script_name: &str, cmd: &str, name: &str) -> Vec<(String, String)> {
     let out = Command::new(script(script_name)).args([cmd, name]).output().expect("run a scripts/services script");
-    assert!(
-        out.status.success(),
-        "{script_name} {cmd} {name} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{script_name} {cmd} {name} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
@@ -148,7 +151,10 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
         cache,
         cache_ttl: config.cache.ttl(),
         active: Arc::new(ActiveVersion::new(set.clone(), active_ttl)),
-        images: Arc::new(ObjectReader::new(StorageConfig { local_bucket_root: Some(std::env::temp_dir()), gcs_base_url: None })),
+        images: Arc::new(ObjectReader::new(StorageConfig {
+            local_bucket_root: Some(std::env::temp_dir()),
+            gcs_base_url: None,
+        })),
         admin_token: None,
     };
     TestApp { server: spawn(router(state)).await, graph, set }

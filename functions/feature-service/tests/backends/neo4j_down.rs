@@ -38,7 +38,8 @@ async fn with_neo4j_down_hits_are_served_misses_get_503_and_it_recovers() {
     // Assert: a batch answers per id.
     let (status, body) = app.post("/features/batch", serde_json::json!({ "ids": [warm, cold] })).await;
     assert_eq!(status, 200, "{body}");
-    let statuses: Vec<&str> = body["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        body["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["ok", "unavailable"], "{body}");
     assert_eq!(app.get(&format!("/features/image?id={}", doc.image.id)).await.0, 503);
     assert_eq!(app.get("/healthz").await.0, 200, "the process is alive");

@@ -23,11 +23,16 @@ async fn with_redis_down_lookups_come_from_the_graph_and_hits_return_when_redis_
     for id in [&a, &b, &a] {
         let started = Instant::now();
         assert_eq!(app.object(id).await, (200, "graph".into()), "object {id} with Redis down");
-        assert!(started.elapsed() < Duration::from_secs(2), "a dead Redis must not stall lookups: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a dead Redis must not stall lookups: {:?}",
+            started.elapsed()
+        );
     }
     let (status, body) = app.post("/features/batch", serde_json::json!({ "ids": [a, b] })).await;
     assert_eq!(status, 200, "{body}");
-    let sources: Vec<&str> = body["results"].as_array().unwrap().iter().map(|r| r["source"].as_str().unwrap()).collect();
+    let sources: Vec<&str> =
+        body["results"].as_array().unwrap().iter().map(|r| r["source"].as_str().unwrap()).collect();
     assert_eq!(sources, ["graph", "graph"]);
     assert_eq!(app.get("/healthz").await.0, 200, "the process is alive");
     let errors_after = app.metric_sum("sightgraph_cache_errors_total").await;
