@@ -40,12 +40,14 @@ pub struct RedisCache {
     ca_pem: Option<Vec<u8>>,
     timeout: Duration,
     conn: Mutex<(Option<Conn>, Option<Instant>)>,
+    /// The established connection, read without awaiting the connect mutex on the hot path.
+    ready: std::sync::RwLock<Option<Conn>>,
 }
 
 impl RedisCache {
     /// A cache that connects on first use. `timeout` bounds each operation.
     pub fn new(target: RedisTarget, password: Option<String>, timeout: Duration) -> Self {
-        Self { target, password, ca_pem: None, timeout, conn: Mutex::new((None, None)) }
+        Self { target, password, ca_pem: None, timeout, conn: Mutex::new((None, None)), ready: std::sync::RwLock::new(None) }
     }
 
     /// Trusts this PEM CA bundle for `rediss://` (Memorystore's server CA).
@@ -106,6 +108,11 @@ impl RedisCache {
     }
 
     async fn conn(&self) -> Result<Conn> {
+        // NB: the managers are cheap clones of a multiplexed connection; every request
+        // taking the async connect mutex serialised the hit path under concurrency.
+        if let Some(c) = self.ready.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            return Ok(c.clone());
+        }
         let mut guard = self.conn.lock().await;
         if let Some(c) = &guard.0 {
             return Ok(c.clone());
@@ -118,6 +125,7 @@ impl RedisCache {
             .await
             .map_err(|_| Error::unavailable(BACKEND, "connect timed out"))??;
         guard.0 = Some(c.clone());
+        *self.ready.write().unwrap_or_else(|p| p.into_inner()) = Some(c.clone());
         Ok(c)
     }
 
