@@ -111,3 +111,29 @@ pub async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutdown signal received, draining");
 }
+
+/// A function bound to its port, ready to serve (port 0 picks a free one, for tests).
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `host:port` for `router`.
+    pub async fn bind(host: &str, port: u16, router: Router) -> crate::Result<Self> {
+        let listener = bind(host, port)
+            .await
+            .map_err(|e| Error::backend("http", format!("binding {host}:{port}: {e}")))?;
+        Ok(Self { listener, router })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then drains.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        serve(self.listener, self.router).await
+    }
+}

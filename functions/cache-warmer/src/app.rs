@@ -9,9 +9,8 @@ use shared::cloudevent::CloudEvent;
 use shared::config::{connect_cache, connect_graph, load, CacheConfig, GraphSettings, ServerSettings};
 use shared::domain::FeatureSetName;
 use shared::graph::SharedGraph;
-use shared::http::{bind, serve, with_ops, ApiError};
+use shared::http::{with_ops, ApiError, Application};
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 use crate::handler::{handle, parse_ping, Outcome};
 
@@ -79,33 +78,14 @@ pub fn router(state: AppState) -> Router {
     with_ops(Router::new().route("/", post(ping)).with_state(state))
 }
 
-/// A bound, ready-to-run function.
-pub struct Application {
-    listener: TcpListener,
-    router: Router,
-}
-
-impl Application {
-    /// Connects the backends and binds the port (0 picks a free one).
-    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let state = AppState {
-            graph: connect_graph(&settings.graph).await?,
-            cache: connect_cache(&settings.cache)?,
-            cache_ttl: settings.cache.cache.ttl(),
-            feature_set: settings.server.feature_set.clone(),
-            limit: settings.limit,
-        };
-        let listener = bind(&settings.server.host, settings.server.port).await?;
-        Ok(Self { listener, router: router(state) })
-    }
-
-    /// The bound port.
-    pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
-    }
-
-    /// Serves until SIGTERM.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        serve(self.listener, self.router).await
-    }
+/// Connects the backends and binds the port (0 picks a free one).
+pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+    let state = AppState {
+        graph: connect_graph(&settings.graph).await?,
+        cache: connect_cache(&settings.cache)?,
+        cache_ttl: settings.cache.cache.ttl(),
+        feature_set: settings.server.feature_set.clone(),
+        limit: settings.limit,
+    };
+    Ok(Application::bind(&settings.server.host, settings.server.port, router(state)).await?)
 }

@@ -5,5 +5,6 @@
 mod app;
 mod handler;
 
-pub use app::{router, AppState, Application, Settings};
+pub use app::{build, router, AppState, Settings};
+pub use shared::http::Application;
 pub use handler::{handle, parse_ping, Outcome, Ping, PING_TYPES};

@@ -1,12 +1,12 @@
 //! `feature-ingestor` binary: settings, telemetry, serve.
 
-use feature_ingestor::{Application, Settings};
+use feature_ingestor::{build, Settings};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     shared::telemetry::init(settings.server.log_format, "info");
-    let app = Application::build(&settings).await?;
+    let app = build(&settings).await?;
     app.run_until_stopped().await?;
     Ok(())
 }

@@ -6,11 +6,10 @@ use secrecy::SecretString;
 use shared::cache::SharedCache;
 use shared::config::{connect_cache, connect_graph};
 use shared::graph::SharedGraph;
-use shared::http::{bind, serve, with_ops};
+use shared::http::{with_ops, Application};
 use shared::storage::ObjectReader;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::active::ActiveVersion;
@@ -60,41 +59,22 @@ pub fn router(state: AppState) -> Router {
     with_ops(api)
 }
 
-/// A bound, ready-to-run service.
-pub struct Application {
-    listener: TcpListener,
-    router: Router,
-}
-
-impl Application {
-    /// Connects the backends and binds the port (0 picks a free one).
-    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let state = AppState {
-            graph: connect_graph(&settings.graph).await?,
-            cache: connect_cache(&settings.cache)?,
-            cache_ttl: settings.cache.cache.ttl(),
-            active: Arc::new(ActiveVersion::new(
-                settings.server.feature_set.clone(),
-                Duration::from_secs(settings.active_version_ttl_seconds),
-            )),
-            images: Arc::new(ObjectReader::new(settings.storage.clone())),
-            admin_token: settings.admin_token.clone(),
-        };
-        let mut router = router(state);
-        if let Some(dir) = &settings.ui_dist {
-            router = router.fallback_service(tower_http::services::ServeDir::new(dir));
-        }
-        let listener = bind(&settings.server.host, settings.server.port).await?;
-        Ok(Self { listener, router })
+/// Connects the backends and binds the port (0 picks a free one); serves the UI when `UI_DIST` is set.
+pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+    let state = AppState {
+        graph: connect_graph(&settings.graph).await?,
+        cache: connect_cache(&settings.cache)?,
+        cache_ttl: settings.cache.cache.ttl(),
+        active: Arc::new(ActiveVersion::new(
+            settings.server.feature_set.clone(),
+            Duration::from_secs(settings.active_version_ttl_seconds),
+        )),
+        images: Arc::new(ObjectReader::new(settings.storage.clone())),
+        admin_token: settings.admin_token.clone(),
+    };
+    let mut router = router(state);
+    if let Some(dir) = &settings.ui_dist {
+        router = router.fallback_service(tower_http::services::ServeDir::new(dir));
     }
-
-    /// The bound port.
-    pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
-    }
-
-    /// Serves until SIGTERM.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        serve(self.listener, self.router).await
-    }
+    Ok(Application::bind(&settings.server.host, settings.server.port, router).await?)
 }

@@ -11,6 +11,7 @@ mod routes;
 mod settings;
 
 pub use active::ActiveVersion;
-pub use app::{router, AppState, Application};
+pub use app::{build, router, AppState};
+pub use shared::http::Application;
 pub use openapi::{OPENAPI_JSON, ROUTES};
 pub use settings::Settings;

@@ -20,4 +20,5 @@ mod fakes;
 pub use error::{Error, Result};
 pub use handler::{handle, Outcome};
 pub use settings::{LauncherKind, LocalSettings, Settings};
-pub use startup::{router, AppState, Application};
+pub use shared::http::Application;
+pub use startup::{bind, build, router, AppState};

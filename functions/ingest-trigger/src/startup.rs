@@ -6,7 +6,7 @@ use shared::config::{connect_graph, ServerSettings};
 use shared::domain::FeatureSetName;
 use shared::graph::SharedGraph;
 use shared::launcher::SharedLauncher;
-use tokio::net::TcpListener;
+use shared::http::Application;
 
 use crate::launchers::connect_launcher;
 use crate::{routes, Result, Settings};
@@ -31,40 +31,17 @@ pub fn router(state: AppState) -> Router {
     shared::http::with_ops(app)
 }
 
-/// The bound server, ready to run.
-pub struct Application {
-    port: u16,
-    listener: TcpListener,
-    router: Router,
+/// Connects the backends the settings name and binds the listener (port 0 picks a free one).
+pub async fn build(settings: &Settings) -> Result<Application> {
+    let state = AppState {
+        graph: connect_graph(&settings.graph).await?,
+        launcher: connect_launcher(settings).await?,
+        feature_set: settings.server.feature_set.clone(),
+    };
+    bind(&settings.server, state).await
 }
 
-impl Application {
-    /// Connects the backends the settings name and binds the listener.
-    pub async fn build(settings: &Settings) -> Result<Self> {
-        let state = AppState {
-            graph: connect_graph(&settings.graph).await?,
-            launcher: connect_launcher(settings).await?,
-            feature_set: settings.server.feature_set.clone(),
-        };
-        Self::with_state(&settings.server, state).await
-    }
-
-    /// Binds `server.host:server.port` (port 0 picks a free one) for the given state.
-    pub async fn with_state(server: &ServerSettings, state: AppState) -> Result<Self> {
-        let listener = shared::http::bind(&server.host, server.port)
-            .await
-            .map_err(|e| shared::Error::backend("http", format!("binding {}:{}: {e}", server.host, server.port)))?;
-        let port = listener.local_addr().map_err(|e| shared::Error::backend("http", e))?.port();
-        Ok(Self { port, listener, router: router(state) })
-    }
-
-    /// The port actually bound.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until SIGTERM or Ctrl-C, then drains.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        shared::http::serve(self.listener, self.router).await
-    }
+/// Binds `server.host:server.port` for the given state.
+pub async fn bind(server: &ServerSettings, state: AppState) -> Result<Application> {
+    Ok(Application::bind(&server.host, server.port, router(state)).await?)
 }

@@ -38,7 +38,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
     // Arrange: the three functions over the shared Neo4j and Redis, with a feature set of this test.
     let set = FeatureSetName::parse(&format!("e2e-{:016x}", random_u64())).unwrap();
     let (graph, cache) = (Neo4jAddr::shared().settings(), redis_config(&env("REDIS_URL")));
-    let ingestor = feature_ingestor::Application::build(&feature_ingestor::Settings {
+    let ingestor = feature_ingestor::build(&feature_ingestor::Settings {
         server: server_settings(&set),
         graph: graph.clone(),
         cache: cache.clone(),
@@ -46,7 +46,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
     .await
     .expect("feature-ingestor builds");
     let ingestor = serve(ingestor.port(), ingestor.run_until_stopped());
-    let service = feature_service::Application::build(&feature_service::Settings {
+    let service = feature_service::build(&feature_service::Settings {
         server: server_settings(&set),
         graph: graph.clone(),
         cache: cache.clone(),
@@ -58,7 +58,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
     .await
     .expect("feature-service builds");
     let service = serve(service.port(), service.run_until_stopped());
-    let warmer = cache_warmer::Application::build(&cache_warmer::Settings {
+    let warmer = cache_warmer::build(&cache_warmer::Settings {
         server: server_settings(&set),
         graph,
         cache: cache.clone(),

@@ -6,7 +6,7 @@ mod fakes;
 
 pub use fakes::{feature_document, RecordingLauncher};
 
-use ingest_trigger::{AppState, Application};
+use ingest_trigger::AppState;
 use shared::config::ServerSettings;
 use shared::domain::FeatureSetName;
 use shared::graph::sqlite::SqliteGraphStore;
@@ -65,7 +65,7 @@ pub async fn spawn_app_with(launcher: Arc<RecordingLauncher>) -> TestApp {
         log_format: Default::default(),
         feature_set: FeatureSetName::default(),
     };
-    let app = Application::with_state(&server, state.clone()).await.expect("the app binds");
+    let app = ingest_trigger::bind(&server, state.clone()).await.expect("the app binds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp { address, graph, launcher, state, client: reqwest::Client::new(), _dir: dir }
