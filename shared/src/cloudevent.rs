@@ -17,7 +17,9 @@ impl<S: Send + Sync> FromRequest<S> for CloudEvent {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Event::from_request(req, state).await {
             Ok(e) => Ok(Self(e)),
-            Err(rejection) => Err(ApiError::invalid(format!("request is not a CloudEvent: {}", reason(rejection).await))),
+            Err(rejection) => {
+                Err(ApiError::invalid(format!("request is not a CloudEvent: {}", reason(rejection).await)))
+            }
         }
     }
 }

@@ -203,7 +203,8 @@ pub fn connect_cache(config: &CacheConfig) -> Result<SharedCache> {
     let ca = r.ca_certs.as_ref().map(|pem| pem.as_bytes().to_vec());
     let cache: SharedCache = match (&r.cluster_urls, &r.url) {
         (Some(urls), _) => {
-            let urls: Vec<String> = urls.split(',').map(str::trim).filter(|u| !u.is_empty()).map(String::from).collect();
+            let urls: Vec<String> =
+                urls.split(',').map(str::trim).filter(|u| !u.is_empty()).map(String::from).collect();
             if urls.is_empty() {
                 return Err(Error::invalid("REDIS_CLUSTER_URLS lists no URL"));
             }

@@ -66,10 +66,7 @@ async fn metrics_route(State(handle): State<PrometheusHandle>) -> impl IntoRespo
 /// common layers: body limit, request ids, tracing.
 pub fn with_ops(app: Router) -> Router {
     let handle = crate::metrics::install();
-    let ops = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_route))
-        .with_state(handle);
+    let ops = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics_route)).with_state(handle);
     let traced = app
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -121,9 +118,8 @@ pub struct Application {
 impl Application {
     /// Binds `host:port` for `router`.
     pub async fn bind(host: &str, port: u16, router: Router) -> crate::Result<Self> {
-        let listener = bind(host, port)
-            .await
-            .map_err(|e| Error::backend("http", format!("binding {host}:{port}: {e}")))?;
+        let listener =
+            bind(host, port).await.map_err(|e| Error::backend("http", format!("binding {host}:{port}: {e}")))?;
         Ok(Self { listener, router })
     }
 

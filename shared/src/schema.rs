@@ -41,7 +41,11 @@ impl BBox {
         let iy = (self.y_max.min(other.y_max) - self.y_min.max(other.y_min)).max(0.0);
         let inter = ix * iy;
         let union = self.area() + other.area() - inter;
-        if union <= 0.0 { 0.0 } else { inter / union }
+        if union <= 0.0 {
+            0.0
+        } else {
+            inter / union
+        }
     }
 
     /// Smallest gap between the two boxes (0 when they touch or overlap).

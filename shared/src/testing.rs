@@ -29,9 +29,7 @@ impl TestServer {
 
     /// Sends a fixture request.
     pub async fn send(&self, fixture: &FixtureRequest) -> reqwest::Response {
-        let mut req = self
-            .client
-            .request(fixture.method.parse().expect("fixture method"), self.url(&fixture.path));
+        let mut req = self.client.request(fixture.method.parse().expect("fixture method"), self.url(&fixture.path));
         for (k, v) in &fixture.headers {
             req = req.header(k, v);
         }
@@ -164,9 +162,13 @@ pub fn sample_document(image_bytes: &[u8], uri: &str, version: &str) -> crate::s
     let person = object("person", 1, ColorName::Gray, [0.1, 0.1, 0.4, 0.9], 1.0);
     let car = object("car", 3, ColorName::Blue, [0.4, 0.5, 0.9, 0.9], 2.0);
     let (from, to) = if person.id < car.id { (&person, &car) } else { (&car, &person) };
-    let relations = vec![
-        Relation { kind: RelationKind::Near, from: from.id.clone(), to: to.id.clone(), distance: Some(0.0), iou: None },
-    ];
+    let relations = vec![Relation {
+        kind: RelationKind::Near,
+        from: from.id.clone(),
+        to: to.id.clone(),
+        distance: Some(0.0),
+        iou: None,
+    }];
     let now = chrono::Utc::now();
     let (bucket, name, generation) = match crate::domain::ObjectUri::parse(uri).expect("test uri") {
         crate::domain::ObjectUri::Gcs { bucket, name, generation } => (Some(bucket), name, generation),
@@ -188,8 +190,18 @@ pub fn sample_document(image_bytes: &[u8], uri: &str, version: &str) -> crate::s
         },
         model: ModelInfo {
             version,
-            detector: ModelRef { name: "det".into(), package: "p".into(), package_version: "1".into(), sha256: "0".repeat(64) },
-            embedder: ModelRef { name: "emb".into(), package: "p".into(), package_version: "1".into(), sha256: "0".repeat(64) },
+            detector: ModelRef {
+                name: "det".into(),
+                package: "p".into(),
+                package_version: "1".into(),
+                sha256: "0".repeat(64),
+            },
+            embedder: ModelRef {
+                name: "emb".into(),
+                package: "p".into(),
+                package_version: "1".into(),
+                sha256: "0".repeat(64),
+            },
             score_threshold: 0.4,
             nms_iou: 0.5,
             near_threshold: 0.05,

@@ -33,13 +33,28 @@ const STAGES: [&str; 8] = ["decode", "preprocess", "detect", "embed", "attribute
 
 fn stage_values(t: &Timings) -> [f64; 8] {
     let core = t.decode_ms + t.preprocess_ms + t.detect_ms + t.embed_ms;
-    [t.decode_ms, t.preprocess_ms, t.detect_ms, t.embed_ms, t.attributes_ms, t.relations_ms, core, t.total_ms - t.fetch_ms]
+    [
+        t.decode_ms,
+        t.preprocess_ms,
+        t.detect_ms,
+        t.embed_ms,
+        t.attributes_ms,
+        t.relations_ms,
+        core,
+        t.total_ms - t.fetch_ms,
+    ]
 }
 
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
-    if n == 0 { 0.0 } else if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
 }
 
 fn photos(dir: &PathBuf) -> Result<Vec<(ObjectUri, Bytes)>> {
@@ -69,7 +84,8 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     let processor = Processor::new(config)?;
     let photos = photos(&args.photos)?;
     let once = |uri: &ObjectUri, bytes: &Bytes| {
-        let fetched = Fetched { bytes: bytes.clone(), bucket: None, name: uri.file_name().to_owned(), generation: None };
+        let fetched =
+            Fetched { bytes: bytes.clone(), bucket: None, name: uri.file_name().to_owned(), generation: None };
         processor.analyse(uri, fetched, Instant::now(), 0.0)
     };
     for (uri, bytes) in &photos {

@@ -107,17 +107,24 @@ impl PipelineArgs {
         let mut config = Config::new(self.model_dir.clone(), self.ort_dylib.clone());
         config.intra_threads = self.threads;
         config.cpu_only = self.cpu_only;
-        config.thresholds = Thresholds { score: self.score_threshold, nms_iou: self.nms_iou, near: self.near_threshold };
+        config.thresholds =
+            Thresholds { score: self.score_threshold, nms_iou: self.nms_iou, near: self.near_threshold };
         config.limits = Limits { max_bytes: self.max_bytes, max_pixels: self.max_pixels };
-        config.storage =
-            StorageConfig { local_bucket_root: self.local_bucket_root.clone(), gcs_base_url: self.gcs_base_url.clone() };
+        config.storage = StorageConfig {
+            local_bucket_root: self.local_bucket_root.clone(),
+            gcs_base_url: self.gcs_base_url.clone(),
+        };
         config.job_id = job_id;
         config.host = host_name();
         config
     }
 
     fn log_format(&self) -> LogFormat {
-        if self.log_format == "json" { LogFormat::Json } else { LogFormat::Pretty }
+        if self.log_format == "json" {
+            LogFormat::Json
+        } else {
+            LogFormat::Pretty
+        }
     }
 }
 

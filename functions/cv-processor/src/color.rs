@@ -82,10 +82,8 @@ pub fn dominant(image: &RgbImage, rect: Rect) -> ColorAttr {
             total += 1;
         }
     }
-    let (best, count) = counts
-        .iter()
-        .enumerate()
-        .fold((0, 0), |(bi, bc), (i, &c)| if c > bc { (i, c) } else { (bi, bc) });
+    let (best, count) =
+        counts.iter().enumerate().fold((0, 0), |(bi, bc), (i, &c)| if c > bc { (i, c) } else { (bi, bc) });
     ColorAttr { name: ColorName::ALL[best], fraction: count as f32 / total.max(1) as f32 }
 }
 

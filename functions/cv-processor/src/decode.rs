@@ -92,7 +92,9 @@ mod tests {
     #[test]
     fn a_jpeg_cut_inside_its_scan_is_rejected_as_truncated() {
         let mut jpeg = Cursor::new(Vec::new());
-        RgbImage::from_fn(64, 64, |x, y| Rgb([x as u8 * 4, y as u8 * 4, 7])).write_to(&mut jpeg, ImageFormat::Jpeg).unwrap();
+        RgbImage::from_fn(64, 64, |x, y| Rgb([x as u8 * 4, y as u8 * 4, 7]))
+            .write_to(&mut jpeg, ImageFormat::Jpeg)
+            .unwrap();
         let jpeg = jpeg.into_inner();
         assert!(decode("t", &jpeg, &Limits::default()).is_ok());
         let err = decode("t", &jpeg[..jpeg.len() - 40], &Limits::default()).unwrap_err().to_string();
@@ -105,8 +107,16 @@ mod tests {
         RgbImage::from_pixel(8, 2, Rgb([200, 0, 0])).write_to(&mut jpeg, ImageFormat::Jpeg).unwrap();
         let jpeg = jpeg.into_inner();
         // APP1 Exif, little-endian TIFF, one IFD entry: Orientation (0x0112) SHORT = 6 (rotate 90° clockwise).
-        let tiff = [b"II*\0".as_slice(), &8u32.to_le_bytes(), &1u16.to_le_bytes(), &[0x12, 0x01, 3, 0],
-            &1u32.to_le_bytes(), &[6, 0, 0, 0], &0u32.to_le_bytes()].concat();
+        let tiff = [
+            b"II*\0".as_slice(),
+            &8u32.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &[0x12, 0x01, 3, 0],
+            &1u32.to_le_bytes(),
+            &[6, 0, 0, 0],
+            &0u32.to_le_bytes(),
+        ]
+        .concat();
         let payload = [b"Exif\0\0".as_slice(), &tiff].concat();
         let app1 = [[0xFF, 0xE1].as_slice(), &((payload.len() + 2) as u16).to_be_bytes(), &payload].concat();
         let rotated = [&jpeg[..2], &app1, &jpeg[2..]].concat();

@@ -96,7 +96,11 @@ mod tests {
         let fetched = Fetched { bytes: Bytes::from_static(b"x"), bucket: None, name: "x".into(), generation: None };
         let info = image_info(&ObjectUri::parse("/tmp/x").unwrap(), &fetched, 200, 100, "image/png");
         let version = ModelVersion::parse("d@1+e@1").unwrap();
-        let det = Detection { category_id: 18, score: 0.9, box_norm: BBox { x_min: 0.5, y_min: 0.5, x_max: 1.0, y_max: 1.0 } };
+        let det = Detection {
+            category_id: 18,
+            score: 0.9,
+            box_norm: BBox { x_min: 0.5, y_min: 0.5, x_max: 1.0, y_max: 1.0 },
+        };
         let color = ColorAttr { name: ColorName::Brown, fraction: 0.5 };
         let o = object(&info, &version, &det, color, vec![1.0]);
         assert_eq!(o.label.as_str(), "dog");

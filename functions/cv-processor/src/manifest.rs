@@ -87,8 +87,8 @@ impl Manifest {
 }
 
 fn verify(path: &Path, want: &str) -> Result<()> {
-    let mut file =
-        std::fs::File::open(path).map_err(|e| Error::config(format!("cannot open model {}: {e}; {HINT}", path.display())))?;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::config(format!("cannot open model {}: {e}; {HINT}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -115,9 +115,7 @@ mod tests {
     fn write_models(dir: &Path, detector_sha: &str) {
         std::fs::write(dir.join("d.onnx"), b"det").unwrap();
         std::fs::write(dir.join("e.onnx"), b"emb").unwrap();
-        let entry = |file: &str, sha: &str| {
-            serde_json::json!({"name": "m", "file": file, "sha256": sha, "source": {"package": "p", "version": "1"}})
-        };
+        let entry = |file: &str, sha: &str| serde_json::json!({"name": "m", "file": file, "sha256": sha, "source": {"package": "p", "version": "1"}});
         let manifest = serde_json::json!({
             "model_version": "det@1+emb@1",
             "detector": entry("d.onnx", detector_sha),

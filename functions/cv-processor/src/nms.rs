@@ -27,13 +27,16 @@ fn area(b: &Corners) -> f32 {
 fn iou(a: &Corners, b: &Corners) -> f32 {
     let inter = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0) * (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
     let union = area(a) + area(b) - inter;
-    if union > 0.0 { inter / union } else { 0.0 }
+    if union > 0.0 {
+        inter / union
+    } else {
+        0.0
+    }
 }
 
 /// Thresholds and suppresses; the result is sorted best first.
 pub fn select(raw: &RawDetections, score_threshold: f32, iou_threshold: f32) -> Vec<Detection> {
-    let boxes: Vec<Corners> =
-        raw.boxes.chunks_exact(4).map(|b| [0, 1, 2, 3].map(|i| b[i].clamp(0.0, 1.0))).collect();
+    let boxes: Vec<Corners> = raw.boxes.chunks_exact(4).map(|b| [0, 1, 2, 3].map(|i| b[i].clamp(0.0, 1.0))).collect();
     let score = |anchor: usize, class: usize| raw.scores[anchor * raw.classes + class];
     let mut out = Vec::new();
     for class in 0..raw.classes {

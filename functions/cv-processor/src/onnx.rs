@@ -79,7 +79,12 @@ impl OnnxRuntime {
     }
 }
 
-fn run(session: &Mutex<Session>, stage: &'static str, input: &Tensor, outputs: &[&str]) -> Result<Vec<(Vec<i64>, Vec<f32>)>> {
+fn run(
+    session: &Mutex<Session>,
+    stage: &'static str,
+    input: &Tensor,
+    outputs: &[&str],
+) -> Result<Vec<(Vec<i64>, Vec<f32>)>> {
     let err = |e: ort::Error| Error::runtime(stage, e);
     let value = TensorRef::from_array_view((input.shape, input.data.as_slice())).map_err(err)?;
     let mut session = session.lock().unwrap_or_else(|p| p.into_inner());
@@ -87,7 +92,8 @@ fn run(session: &Mutex<Session>, stage: &'static str, input: &Tensor, outputs: &
     outputs
         .iter()
         .map(|name| {
-            let value = result.get(name).ok_or_else(|| Error::runtime(stage, format!("model has no output {name:?}")))?;
+            let value =
+                result.get(name).ok_or_else(|| Error::runtime(stage, format!("model has no output {name:?}")))?;
             let (shape, data) = value.try_extract_tensor::<f32>().map_err(err)?;
             Ok((shape.to_vec(), data.to_vec()))
         })
@@ -149,7 +155,10 @@ impl Embedder for OnnxEmbedder {
         let (shape, data) = run(&self.session, "embedder", batch, &["embeddings"])?.remove(0);
         let dim = shape.last().copied().unwrap_or(0) as usize;
         if dim == 0 || data.len() != batch.shape[0] * dim {
-            return Err(Error::runtime("embedder", format!("embeddings have shape {shape:?} for {} crops", batch.shape[0])));
+            return Err(Error::runtime(
+                "embedder",
+                format!("embeddings have shape {shape:?} for {} crops", batch.shape[0]),
+            ));
         }
         Ok(data.chunks_exact(dim).map(<[f32]>::to_vec).collect())
     }

@@ -74,14 +74,19 @@ fn axis(in_size: usize, out_size: usize) -> Axis {
 
 /// Resizes `rect` of `image` to `out_h`×`out_w` and hands each value (0..255 as f32) to
 /// `sink(channel, row, col, value)`. The arithmetic order is cvref.py's, so results match bit for bit.
-pub fn resize_bilinear_tf1(image: &RgbImage, rect: Rect, out_h: usize, out_w: usize, mut sink: impl FnMut(usize, usize, usize, f32)) {
+pub fn resize_bilinear_tf1(
+    image: &RgbImage,
+    rect: Rect,
+    out_h: usize,
+    out_w: usize,
+    mut sink: impl FnMut(usize, usize, usize, f32),
+) {
     let ys = axis(rect.height as usize, out_h);
     let xs = axis(rect.width as usize, out_w);
     let stride = image.width() as usize * 3;
     let raw = image.as_raw();
-    let at = |y: usize, x: usize, c: usize| {
-        f32::from(raw[(rect.y as usize + y) * stride + (rect.x as usize + x) * 3 + c])
-    };
+    let at =
+        |y: usize, x: usize, c: usize| f32::from(raw[(rect.y as usize + y) * stride + (rect.x as usize + x) * 3 + c]);
     for (row, ((&y0, &y1), &fy)) in ys.lo.iter().zip(&ys.hi).zip(&ys.frac).enumerate() {
         for (col, ((&x0, &x1), &fx)) in xs.lo.iter().zip(&xs.hi).zip(&xs.frac).enumerate() {
             for c in 0..3 {

@@ -50,7 +50,11 @@ impl Models {
     /// Lineage's execution provider: one name, or `detector/embedder` when they differ.
     pub fn execution_provider(&self) -> String {
         let (d, e) = (self.detector.execution_provider(), self.embedder.execution_provider());
-        if d == e { d.to_owned() } else { format!("{d}/{e}") }
+        if d == e {
+            d.to_owned()
+        } else {
+            format!("{d}/{e}")
+        }
     }
 }
 
@@ -111,7 +115,13 @@ impl Processor {
 
     /// Everything after reading: decode, detect, embed, colours, relations, document.
     /// `started` is when the work began (for the total), `fetch_ms` how long reading took.
-    pub fn analyse(&self, uri: &ObjectUri, fetched: Fetched, started: Instant, fetch_ms: f64) -> Result<FeatureDocument> {
+    pub fn analyse(
+        &self,
+        uri: &ObjectUri,
+        fetched: Fetched,
+        started: Instant,
+        fetch_ms: f64,
+    ) -> Result<FeatureDocument> {
         let started_at = Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
         let mut timings = Timings { fetch_ms, ..Timings::default() };
         let t = &self.config.thresholds;
@@ -147,12 +157,8 @@ impl Processor {
 
         let info = image_info(uri, &fetched, image.width(), image.height(), decoded.content_type);
         let version = &self.models.version;
-        let objects: Vec<_> = detections
-            .iter()
-            .zip(colors)
-            .zip(embeddings)
-            .map(|((d, c), e)| object(&info, version, d, c, e))
-            .collect();
+        let objects: Vec<_> =
+            detections.iter().zip(colors).zip(embeddings).map(|((d, c), e)| object(&info, version, d, c, e)).collect();
 
         let clock = Instant::now();
         let pairs: Vec<_> = objects.iter().map(|o| (o.id.clone(), o.box_norm)).collect();

@@ -16,11 +16,23 @@ pub fn relate(objects: &[(ObjectId, BBox)], near_threshold: f32) -> Vec<Relation
             let (from, to) = if a_id < b_id { (a_id, b_id) } else { (b_id, a_id) };
             let gap = a.gap(b);
             if gap < near_threshold {
-                out.push(Relation { kind: RelationKind::Near, from: from.clone(), to: to.clone(), distance: Some(gap), iou: None });
+                out.push(Relation {
+                    kind: RelationKind::Near,
+                    from: from.clone(),
+                    to: to.clone(),
+                    distance: Some(gap),
+                    iou: None,
+                });
             }
             let iou = a.iou(b);
             if iou > 0.0 {
-                out.push(Relation { kind: RelationKind::Overlaps, from: from.clone(), to: to.clone(), distance: None, iou: Some(iou) });
+                out.push(Relation {
+                    kind: RelationKind::Overlaps,
+                    from: from.clone(),
+                    to: to.clone(),
+                    distance: None,
+                    iou: Some(iou),
+                });
             }
         }
     }
@@ -45,7 +57,10 @@ mod tests {
         let objects = [(id('b'), bbox(0.0, 0.0, 0.5, 0.5)), (id('a'), bbox(0.25, 0.0, 0.75, 0.5))];
         let got = relate(&objects, 0.05);
         assert_eq!(got.len(), 2);
-        assert_eq!((got[0].kind, &got[0].from, &got[0].to, got[0].distance), (RelationKind::Near, &id('a'), &id('b'), Some(0.0)));
+        assert_eq!(
+            (got[0].kind, &got[0].from, &got[0].to, got[0].distance),
+            (RelationKind::Near, &id('a'), &id('b'), Some(0.0))
+        );
         assert_eq!((got[1].kind, got[1].iou), (RelationKind::Overlaps, Some(1.0 / 3.0)));
     }
 

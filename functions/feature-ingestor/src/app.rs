@@ -27,7 +27,11 @@ pub struct Settings {
 impl Settings {
     /// Loads and validates every group.
     pub fn from_env() -> shared::Result<Self> {
-        Ok(Self { server: ServerSettings::from_env()?, graph: GraphSettings::from_env()?, cache: CacheConfig::from_env()? })
+        Ok(Self {
+            server: ServerSettings::from_env()?,
+            graph: GraphSettings::from_env()?,
+            cache: CacheConfig::from_env()?,
+        })
     }
 }
 

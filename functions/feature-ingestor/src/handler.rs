@@ -25,7 +25,10 @@ pub struct Outcome {
 /// Turns a CloudEvent into a validated document.
 pub fn parse_document(event: &Event) -> Result<FeatureDocument> {
     if event.ty() != EXTRACTED_EVENT_TYPE {
-        return Err(Error::invalid(format!("unsupported event type {:?}: expected {EXTRACTED_EVENT_TYPE}", event.ty())));
+        return Err(Error::invalid(format!(
+            "unsupported event type {:?}: expected {EXTRACTED_EVENT_TYPE}",
+            event.ty()
+        )));
     }
     let doc: FeatureDocument = match event.data() {
         Some(cloudevents::Data::Json(v)) => serde_json::from_value(v.clone()),
@@ -49,10 +52,5 @@ pub async fn handle(doc: &FeatureDocument, state: &AppState) -> Result<Outcome> 
         .collect();
     let cached = if put_best_effort(state.cache.as_ref(), &entries, state.cache_ttl).await { entries.len() } else { 0 };
     tracing::info!(created = write.objects_created, cached, "features ingested");
-    Ok(Outcome {
-        image_id: doc.image.id.to_string(),
-        model_version: doc.model.version.to_string(),
-        write,
-        cached,
-    })
+    Ok(Outcome { image_id: doc.image.id.to_string(), model_version: doc.model.version.to_string(), write, cached })
 }

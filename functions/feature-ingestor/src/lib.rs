@@ -6,5 +6,5 @@ mod app;
 mod handler;
 
 pub use app::{build, router, AppState, Settings};
-pub use shared::http::Application;
 pub use handler::{handle, parse_document, Outcome};
+pub use shared::http::Application;

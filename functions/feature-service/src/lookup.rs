@@ -144,7 +144,9 @@ pub async fn batch(state: &AppState, ids: &[String], explicit: Option<ModelVersi
         }
         let id_json = serde_json::to_string(raw).expect("serialises");
         let item = match parsed {
-            Err(e) => serde_json::json!({"id": raw, "status": "invalid", "error": e.to_string()}).to_string().into_bytes(),
+            Err(e) => {
+                serde_json::json!({"id": raw, "status": "invalid", "error": e.to_string()}).to_string().into_bytes()
+            }
             Ok(id) => match hit_iter.next().flatten() {
                 Some(hit) => entry(&id_json, Source::Cache, &hit),
                 None => match (from_graph.get(id), &graph_error) {

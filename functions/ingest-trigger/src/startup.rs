@@ -5,8 +5,8 @@ use axum::Router;
 use shared::config::{connect_graph, ServerSettings};
 use shared::domain::FeatureSetName;
 use shared::graph::SharedGraph;
-use shared::launcher::SharedLauncher;
 use shared::http::Application;
+use shared::launcher::SharedLauncher;
 
 use crate::launchers::connect_launcher;
 use crate::{routes, Result, Settings};

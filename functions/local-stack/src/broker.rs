@@ -60,7 +60,10 @@ async fn ingress(State(broker): State<Broker>, CloudEvent(event): CloudEvent) ->
         Some(resp) => resp,
         None => {
             tracing::info!(event_type = event.ty(), "no trigger matches; event dropped");
-            (StatusCode::ACCEPTED, axum::Json(serde_json::json!({"delivered": false, "reason": "no trigger for this type"})))
+            (
+                StatusCode::ACCEPTED,
+                axum::Json(serde_json::json!({"delivered": false, "reason": "no trigger for this type"})),
+            )
                 .into_response()
         }
     }

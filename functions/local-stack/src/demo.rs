@@ -105,7 +105,11 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoReport> {
         post_event(&client, &broker, &event).await?;
         events.push(event);
     }
-    anyhow::ensure!(stack.launcher.wait_idle(opts.timeout).await, "processing did not finish within {:?}", opts.timeout);
+    anyhow::ensure!(
+        stack.launcher.wait_idle(opts.timeout).await,
+        "processing did not finish within {:?}",
+        opts.timeout
+    );
     for (job, status) in stack.launcher.statuses() {
         anyhow::ensure!(status == LocalJobStatus::Succeeded, "job {job} ended {status:?}; see its log");
     }
@@ -145,7 +149,8 @@ async fn describe(
         .flatten()
         .unwrap_or_default();
     let uri = format!("gs://{bucket}/{name}%23{generation}");
-    let body: Value = client.get(stack.url(&format!("/features/image?uri={uri}&embeddings=false"))).send().await?.json().await?;
+    let body: Value =
+        client.get(stack.url(&format!("/features/image?uri={uri}&embeddings=false"))).send().await?.json().await?;
     let objects: Vec<(String, f64, String)> = body["objects"]
         .as_array()
         .map(|a| {
@@ -159,10 +164,17 @@ async fn describe(
         })
         .unwrap_or_default();
     let label_of = |id: &Value| {
-        body["objects"].as_array().and_then(|a| a.iter().find(|o| &o["id"] == id)).and_then(|o| o["label"].as_str()).unwrap_or("?").to_owned()
+        body["objects"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| &o["id"] == id))
+            .and_then(|o| o["label"].as_str())
+            .unwrap_or("?")
+            .to_owned()
     };
     let near = body["relations"].as_array().and_then(|rs| {
-        rs.iter().find(|r| r["type"] == "NEAR").map(|r| (label_of(&r["from"]), label_of(&r["to"]), r["distance"].as_f64().unwrap_or(0.0)))
+        rs.iter()
+            .find(|r| r["type"] == "NEAR")
+            .map(|r| (label_of(&r["from"]), label_of(&r["to"]), r["distance"].as_f64().unwrap_or(0.0)))
     });
     let mut lookup_us = (0, 0);
     if let Some(id) = body["objects"].get(0).and_then(|o| o["id"].as_str()) {
@@ -179,7 +191,10 @@ async fn describe(
 /// Renders the report as a short table.
 pub fn render(report: &DemoReport) -> String {
     let mut out = String::new();
-    out.push_str(&format!("{:<24} {:<58} {:<30} {}\n", "image", "objects (label score colour)", "a NEAR pair (gap)", "lookup graph→cache"));
+    out.push_str(&format!(
+        "{:<24} {:<58} {:<30} {}\n",
+        "image", "objects (label score colour)", "a NEAR pair (gap)", "lookup graph→cache"
+    ));
     for img in &report.images {
         let objs: Vec<String> = img.objects.iter().take(4).map(|(l, s, c)| format!("{l} {s:.2} {c}")).collect();
         let mut objs = objs.join(", ");

@@ -13,11 +13,8 @@ pub fn finalize_event(root: &Path, bucket: &str, name: &str) -> std::io::Result<
     let path = root.join(bucket).join(name);
     let bytes = std::fs::read(&path)?;
     let meta = std::fs::metadata(&path)?;
-    let generation = meta
-        .modified()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or_default();
+    let generation =
+        meta.modified()?.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or_default();
     let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&bytes));
     let content_type = match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
         Some("jpg" | "jpeg") => "image/jpeg",

@@ -62,7 +62,11 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let format = if cli.log_format == "json" { shared::telemetry::LogFormat::Json } else { shared::telemetry::LogFormat::Pretty };
+    let format = if cli.log_format == "json" {
+        shared::telemetry::LogFormat::Json
+    } else {
+        shared::telemetry::LogFormat::Pretty
+    };
     let processor_bin = match cli.processor_bin {
         Some(p) => p,
         None => std::env::current_exe()?.with_file_name("cv-processor"),
@@ -74,17 +78,34 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::create_dir_all(dir)?;
             }
             let log_dir = sqlite_path.with_file_name("jobs");
-            let config = StackConfig { host, port, sqlite_path, bucket_root: bucket_root.clone(), processor_bin, ui_dist: Some(ui_dist), max_concurrency, log_dir, feature_set: Default::default() };
+            let config = StackConfig {
+                host,
+                port,
+                sqlite_path,
+                bucket_root: bucket_root.clone(),
+                processor_bin,
+                ui_dist: Some(ui_dist),
+                max_concurrency,
+                log_dir,
+                feature_set: Default::default(),
+            };
             let stack = RunningStack::start(&config).await?;
             println!("Sightgraph local stack on http://{0}  (UI: http://{0}/, broker: http://{0}/broker)", stack.addr);
             if watch {
-                tokio::spawn(watch_bucket(bucket_root, stack.url("/broker"), Duration::from_secs(1), announce_existing));
+                tokio::spawn(watch_bucket(
+                    bucket_root,
+                    stack.url("/broker"),
+                    Duration::from_secs(1),
+                    announce_existing,
+                ));
             }
             stack.wait().await
         }
         Command::Demo { fixtures, timeout_secs } => {
             shared::telemetry::init(format, "warn");
-            let report = demo::run(&demo::DemoOptions { fixtures, processor_bin, timeout: Duration::from_secs(timeout_secs) }).await?;
+            let report =
+                demo::run(&demo::DemoOptions { fixtures, processor_bin, timeout: Duration::from_secs(timeout_secs) })
+                    .await?;
             print!("{}", demo::render(&report));
             Ok(())
         }

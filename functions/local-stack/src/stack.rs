@@ -94,11 +94,18 @@ impl RunningStack {
             cache: cache.clone(),
             cache_ttl: ttl,
             active: Arc::new(feature_service::ActiveVersion::new(config.feature_set.clone(), Duration::from_secs(1))),
-            images: Arc::new(ObjectReader::new(StorageConfig { local_bucket_root: Some(config.bucket_root.clone()), gcs_base_url: None })),
+            images: Arc::new(ObjectReader::new(StorageConfig {
+                local_bucket_root: Some(config.bucket_root.clone()),
+                gcs_base_url: None,
+            })),
             admin_token: None,
         });
         let broker = Broker::new(vec![
-            Subscription { event_type: shared::events::GCS_FINALIZED, name: "ingest-trigger", subscriber: trigger.clone() },
+            Subscription {
+                event_type: shared::events::GCS_FINALIZED,
+                name: "ingest-trigger",
+                subscriber: trigger.clone(),
+            },
             Subscription { event_type: EXTRACTED_EVENT_TYPE, name: "feature-ingestor", subscriber: ingestor.clone() },
             Subscription { event_type: cache_warmer::PING_TYPES[0], name: "cache-warmer", subscriber: warmer.clone() },
             Subscription { event_type: cache_warmer::PING_TYPES[1], name: "cache-warmer", subscriber: warmer.clone() },

@@ -15,7 +15,10 @@ fn processor_bin() -> PathBuf {
 
 fn require_models() {
     for var in ["ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR"] {
-        assert!(std::env::var_os(var).is_some(), "{var} is unset: run `just models` and `source scripts/models/env.sh`");
+        assert!(
+            std::env::var_os(var).is_some(),
+            "{var} is unset: run `just models` and `source scripts/models/env.sh`"
+        );
     }
 }
 

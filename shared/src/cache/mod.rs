@@ -47,7 +47,8 @@ pub async fn put_best_effort(cache: &dyn FeatureCache, entries: &[(CacheKey, Byt
     match cache.put_many(entries, ttl).await {
         Ok(()) => true,
         Err(e) => {
-            metrics::counter!("sightgraph_cache_errors_total", "backend" => cache.backend(), "op" => "put").increment(1);
+            metrics::counter!("sightgraph_cache_errors_total", "backend" => cache.backend(), "op" => "put")
+                .increment(1);
             tracing::warn!(error = %e, backend = cache.backend(), "cache write failed; continuing without it");
             false
         }

@@ -47,7 +47,14 @@ pub struct RedisCache {
 impl RedisCache {
     /// A cache that connects on first use. `timeout` bounds each operation.
     pub fn new(target: RedisTarget, password: Option<String>, timeout: Duration) -> Self {
-        Self { target, password, ca_pem: None, timeout, conn: Mutex::new((None, None)), ready: std::sync::RwLock::new(None) }
+        Self {
+            target,
+            password,
+            ca_pem: None,
+            timeout,
+            conn: Mutex::new((None, None)),
+            ready: std::sync::RwLock::new(None),
+        }
     }
 
     /// Trusts this PEM CA bundle for `rediss://` (Memorystore's server CA).

@@ -28,9 +28,9 @@ impl ObjectUri {
         if let Some(rest) = s.strip_prefix("gs://") {
             let (path, generation) = match rest.rsplit_once('#') {
                 Some((p, g)) => {
-                    let g = g.parse::<i64>().map_err(|_| {
-                        Error::invalid(format!("generation in {s:?} must be an integer, got {g:?}"))
-                    })?;
+                    let g = g
+                        .parse::<i64>()
+                        .map_err(|_| Error::invalid(format!("generation in {s:?} must be an integer, got {g:?}")))?;
                     (p, Some(g))
                 }
                 None => (rest, None),
@@ -53,9 +53,7 @@ impl ObjectUri {
     /// Builds a GCS location, checking bucket and object naming rules.
     pub fn gcs(bucket: &str, name: &str, generation: Option<i64>) -> Result<Self> {
         let bucket_ok = (3..=222).contains(&bucket.len())
-            && bucket
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+            && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
         if !bucket_ok {
             return Err(Error::invalid(format!("invalid bucket name {bucket:?}")));
         }

@@ -68,23 +68,23 @@ impl ObjectFinalized {
             if ty.starts_with(GCS_TYPE_PREFIX) || ty.starts_with("google.storage.object.") {
                 return Ok(GcsNotice::Ignored { reason: format!("event type {ty} needs no processing") });
             }
-            return Err(Error::invalid(format!(
-                "unsupported event type {ty:?}: expected {GCS_FINALIZED}"
-            )));
+            return Err(Error::invalid(format!("unsupported event type {ty:?}: expected {GCS_FINALIZED}")));
         }
-        let data: StorageObjectData = match event.data() {
-            None => StorageObjectData::default(),
-            Some(cloudevents::Data::Json(v)) => serde_json::from_value(v.clone())
-                .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
-            Some(cloudevents::Data::Binary(b)) => serde_json::from_slice(b)
-                .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
-            Some(cloudevents::Data::String(s)) => serde_json::from_str(s)
-                .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
-        };
+        let data: StorageObjectData =
+            match event.data() {
+                None => StorageObjectData::default(),
+                Some(cloudevents::Data::Json(v)) => serde_json::from_value(v.clone())
+                    .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
+                Some(cloudevents::Data::Binary(b)) => serde_json::from_slice(b)
+                    .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
+                Some(cloudevents::Data::String(s)) => serde_json::from_str(s)
+                    .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
+            };
         let (src_bucket, src_name) = location_from_attributes(&event.source().to_string(), event.subject());
-        let bucket = data.bucket.clone().or(src_bucket).ok_or_else(|| {
-            Error::invalid("event names no bucket: neither data.bucket nor a /buckets/<name> source")
-        })?;
+        let bucket =
+            data.bucket.clone().or(src_bucket).ok_or_else(|| {
+                Error::invalid("event names no bucket: neither data.bucket nor a /buckets/<name> source")
+            })?;
         let name = data
             .name
             .clone()
@@ -163,7 +163,8 @@ mod tests {
 
     #[test]
     fn string_and_number_integers_both_parse() {
-        for (generation, size) in [(json!("1587627537231057"), json!("352")), (json!(1587627537231057_i64), json!(352))] {
+        for (generation, size) in [(json!("1587627537231057"), json!("352")), (json!(1587627537231057_i64), json!(352))]
+        {
             let ev = event(
                 GCS_FINALIZED,
                 "//storage.googleapis.com/projects/_/buckets/raw",
@@ -177,7 +178,8 @@ mod tests {
 
     #[test]
     fn the_object_path_may_come_from_source_alone() {
-        let ev = event(GCS_FINALIZED, "//storage.googleapis.com/projects/_/buckets/raw/objects/p/x.png", None, json!({}));
+        let ev =
+            event(GCS_FINALIZED, "//storage.googleapis.com/projects/_/buckets/raw/objects/p/x.png", None, json!({}));
         let GcsNotice::Finalized(o) = ObjectFinalized::from_cloudevent(&ev).unwrap() else { panic!() };
         assert_eq!((o.bucket.as_str(), o.name.as_str()), ("raw", "p/x.png"));
         assert!(o.is_image(), "extension decides when no content type is given");

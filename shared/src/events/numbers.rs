@@ -16,9 +16,8 @@ pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
         None => Ok(None),
         Some(StrOrNum::Num(n)) => Ok(Some(n)),
         Some(StrOrNum::Str(s)) if s.is_empty() => Ok(None),
-        Some(StrOrNum::Str(s)) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("expected an integer, got {s:?}"))),
+        Some(StrOrNum::Str(s)) => {
+            s.parse().map(Some).map_err(|_| serde::de::Error::custom(format!("expected an integer, got {s:?}")))
+        }
     }
 }

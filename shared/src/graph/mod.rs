@@ -6,8 +6,8 @@
 //! place that picks between them.
 
 mod model;
-mod pattern;
 pub mod neo4j;
+mod pattern;
 pub mod sqlite;
 mod store;
 mod vector;

@@ -51,7 +51,12 @@ pub trait GraphStore: Send + Sync {
 
     /// Makes `version` active, atomically, with an audit record. Fails with
     /// `NotFound` when no feature of that version exists.
-    async fn activate_version(&self, set: &FeatureSetName, version: &ModelVersion, actor: &str) -> Result<VersionChange>;
+    async fn activate_version(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+    ) -> Result<VersionChange>;
 
     /// Re-activates the version that was active before the current one.
     async fn rollback_version(&self, set: &FeatureSetName, actor: &str) -> Result<VersionChange>;

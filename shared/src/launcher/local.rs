@@ -83,10 +83,8 @@ impl LocalLauncher {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.changed.notified();
-            let busy = self
-                .statuses()
-                .values()
-                .any(|s| matches!(s, LocalJobStatus::Queued | LocalJobStatus::Running { .. }));
+            let busy =
+                self.statuses().values().any(|s| matches!(s, LocalJobStatus::Queued | LocalJobStatus::Running { .. }));
             if !busy {
                 return true;
             }

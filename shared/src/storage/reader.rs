@@ -117,7 +117,8 @@ impl ObjectReader {
             }
             None => {
                 // NB: a job should fail (and be retried by its launcher) within a minute, not hang for the default 3.
-                let retry = RetryConfig { max_retries: 4, retry_timeout: Duration::from_secs(30), ..RetryConfig::default() };
+                let retry =
+                    RetryConfig { max_retries: 4, retry_timeout: Duration::from_secs(30), ..RetryConfig::default() };
                 let mut builder = GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket).with_retry(retry);
                 if let Some(url) = &self.config.gcs_base_url {
                     // NB: emulators speak plain HTTP and accept any token.

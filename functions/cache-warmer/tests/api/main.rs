@@ -12,7 +12,13 @@ async fn state(limit: usize) -> (AppState, Arc<MemoryCache>, Arc<SqliteGraphStor
     let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
     graph.ensure_schema().await.unwrap();
     let cache = Arc::new(MemoryCache::new(1000));
-    let s = AppState { graph: graph.clone(), cache: cache.clone(), cache_ttl: Duration::from_secs(60), feature_set: Default::default(), limit };
+    let s = AppState {
+        graph: graph.clone(),
+        cache: cache.clone(),
+        cache_ttl: Duration::from_secs(60),
+        feature_set: Default::default(),
+        limit,
+    };
     (s, cache, graph)
 }
 
@@ -34,7 +40,10 @@ async fn a_ping_loads_the_newest_objects_of_the_active_version_up_to_the_limit()
     assert_eq!(body["warmed"], 3, "WARM_LIMIT caps the ping's own limit");
     let newest = &docs[2];
     for o in &newest.objects {
-        assert!(cache.get(&CacheKey::object(&newest.model.version, &o.id)).await.unwrap().is_some(), "newest image is warm");
+        assert!(
+            cache.get(&CacheKey::object(&newest.model.version, &o.id)).await.unwrap().is_some(),
+            "newest image is warm"
+        );
     }
     assert_eq!(cache.len(), 3);
 }

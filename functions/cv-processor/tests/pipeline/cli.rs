@@ -11,9 +11,24 @@ fn help_explains_every_option_and_environment_variable() {
     assert_eq!(out.status.code(), Some(exit_codes::OK));
     let help = String::from_utf8_lossy(&out.stdout);
     let expected = [
-        "--image-uri", "--out", "--sink", "--job-id", "--score-threshold", "--nms-iou", "--near-threshold",
-        "--max-bytes", "--max-pixels", "ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR", "LOCAL_BUCKET_ROOT",
-        "GCS_BASE_URL", "K_SINK", "JOB_ID", "RUST_LOG", "LOG_FORMAT", "bench",
+        "--image-uri",
+        "--out",
+        "--sink",
+        "--job-id",
+        "--score-threshold",
+        "--nms-iou",
+        "--near-threshold",
+        "--max-bytes",
+        "--max-pixels",
+        "ORT_DYLIB_PATH",
+        "SIGHTGRAPH_MODEL_DIR",
+        "LOCAL_BUCKET_ROOT",
+        "GCS_BASE_URL",
+        "K_SINK",
+        "JOB_ID",
+        "RUST_LOG",
+        "LOG_FORMAT",
+        "bench",
     ];
     for word in expected {
         assert!(help.contains(word), "--help does not mention {word}:\n{help}");

@@ -17,7 +17,12 @@ async fn each_photo_shows_its_expected_objects() {
     for (photo, expected) in cases {
         let doc = process(photo).await;
         for (label, count) in expected {
-            assert_eq!(with_label(&doc, label).len(), *count, "{photo}: {label} count in {:?}", doc.objects.iter().map(|o| o.label.as_str()).collect::<Vec<_>>());
+            assert_eq!(
+                with_label(&doc, label).len(),
+                *count,
+                "{photo}: {label} count in {:?}",
+                doc.objects.iter().map(|o| o.label.as_str()).collect::<Vec<_>>()
+            );
         }
     }
 }
@@ -31,7 +36,9 @@ async fn boxes_and_scores_stay_within_golden_tolerance_of_the_reference() {
         for (i, r) in want.iter().enumerate() {
             let label = r["label"].as_str().unwrap();
             let (score, b) = (r["score"].as_f64().unwrap() as f32, bbox(&r["box_norm"]));
-            let found = with_label(&doc, label).into_iter().any(|o| (o.score - score).abs() <= 0.02 && box_diff(&o.box_norm, &b) <= 0.02);
+            let found = with_label(&doc, label)
+                .into_iter()
+                .any(|o| (o.score - score).abs() <= 0.02 && box_diff(&o.box_norm, &b) <= 0.02);
             assert!(found, "{photo}: reference detection {i} ({label} {score:.3}) has no match within 0.02");
         }
     }
@@ -41,7 +48,8 @@ async fn boxes_and_scores_stay_within_golden_tolerance_of_the_reference() {
 async fn the_dog_and_the_bicycle_touch_so_they_are_near_and_overlap() {
     let doc = process("dog.jpg").await;
     let (dog, bicycle) = (&with_label(&doc, "dog")[0].id, &with_label(&doc, "bicycle")[0].id);
-    let pair = |r: &&shared::schema::Relation| (&r.from == dog && &r.to == bicycle) || (&r.from == bicycle && &r.to == dog);
+    let pair =
+        |r: &&shared::schema::Relation| (&r.from == dog && &r.to == bicycle) || (&r.from == bicycle && &r.to == dog);
     let kinds: Vec<RelationKind> = doc.relations.iter().filter(pair).map(|r| r.kind).collect();
     assert_eq!(kinds, vec![RelationKind::Near, RelationKind::Overlaps]);
     let near = doc.relations.iter().filter(pair).find(|r| r.kind == RelationKind::Near).unwrap();
@@ -65,7 +73,8 @@ async fn dominant_colours_are_stable() {
         let object = with_label(&doc, label)[0];
         assert_eq!(object.color.name, colour, "{photo} {label}: fraction {}", object.color.fraction);
     }
-    let people = with_label(&process("scenetext01.jpg").await, "person").iter().map(|o| o.color.name).collect::<Vec<_>>();
+    let people =
+        with_label(&process("scenetext01.jpg").await, "person").iter().map(|o| o.color.name).collect::<Vec<_>>();
     assert_eq!(people, vec![ColorName::Red, ColorName::White], "scenetext01.jpg people, best first");
 }
 

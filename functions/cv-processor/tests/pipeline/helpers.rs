@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 pub fn config() -> Config {
     let var = |name: &str| {
         std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| {
-            panic!("{name} is not set: these tests need the models; run `just models` and `source scripts/models/env.sh`")
+            panic!(
+                "{name} is not set: these tests need the models; run `just models` and `source scripts/models/env.sh`"
+            )
         })
     };
     let mut config = Config::new(Some(var("SIGHTGRAPH_MODEL_DIR")), Some(var("ORT_DYLIB_PATH")));
@@ -67,7 +69,9 @@ pub fn box_diff(a: &BBox, b: &BBox) -> f32 {
 /// services) may export that would change what a test asks for.
 pub fn binary() -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cv-processor"));
-    for var in ["IMAGE_URI", "CV_OUT", "K_SINK", "CV_SINK_MODE", "JOB_ID", "LOCAL_BUCKET_ROOT", "GCS_BASE_URL", "LOG_FORMAT"] {
+    for var in
+        ["IMAGE_URI", "CV_OUT", "K_SINK", "CV_SINK_MODE", "JOB_ID", "LOCAL_BUCKET_ROOT", "GCS_BASE_URL", "LOG_FORMAT"]
+    {
         command.env_remove(var);
     }
     command

@@ -15,17 +15,30 @@ async fn every_reference_detection_is_matched_one_to_one() {
     let (mut worst_score, mut worst_box) = (0.0f32, 0.0f32);
     for (name, want) in images {
         let doc = process(name).await;
-        assert_eq!((doc.image.width, doc.image.height), (want["width"].as_u64().unwrap() as u32, want["height"].as_u64().unwrap() as u32), "{name} size");
+        assert_eq!(
+            (doc.image.width, doc.image.height),
+            (want["width"].as_u64().unwrap() as u32, want["height"].as_u64().unwrap() as u32),
+            "{name} size"
+        );
         let want = want["detections"].as_array().unwrap();
-        assert_eq!(doc.objects.len(), want.len(), "{name}: {} detections, reference has {}", doc.objects.len(), want.len());
+        assert_eq!(
+            doc.objects.len(),
+            want.len(),
+            "{name}: {} detections, reference has {}",
+            doc.objects.len(),
+            want.len()
+        );
         let mut used = vec![false; doc.objects.len()];
         for r in want {
-            let (label, score, b) = (r["label"].as_str().unwrap(), r["score"].as_f64().unwrap() as f32, bbox(&r["box_norm"]));
+            let (label, score, b) =
+                (r["label"].as_str().unwrap(), r["score"].as_f64().unwrap() as f32, bbox(&r["box_norm"]));
             let best = doc
                 .objects
                 .iter()
                 .enumerate()
-                .filter(|(i, o)| !used[*i] && o.label.as_str() == label && o.category_id as u64 == r["category_id"].as_u64().unwrap())
+                .filter(|(i, o)| {
+                    !used[*i] && o.label.as_str() == label && o.category_id as u64 == r["category_id"].as_u64().unwrap()
+                })
                 .min_by(|(_, a), (_, c)| box_diff(&a.box_norm, &b).total_cmp(&box_diff(&c.box_norm, &b)));
             let (i, o) = best.unwrap_or_else(|| panic!("{name}: no {label} left to match {score:.3}"));
             let (ds, db) = ((o.score - score).abs(), box_diff(&o.box_norm, &b));
@@ -39,7 +52,8 @@ async fn every_reference_detection_is_matched_one_to_one() {
 
 #[test]
 fn the_whole_image_embedding_of_dog_jpg_matches_the_reference() {
-    let reference: Value = serde_json::from_str(include_str!("../../../../fixtures/reference/embeddings.json")).unwrap();
+    let reference: Value =
+        serde_json::from_str(include_str!("../../../../fixtures/reference/embeddings.json")).unwrap();
     let want = &reference["images"]["dog.jpg"];
     let bytes = std::fs::read(photo("dog.jpg")).unwrap();
     let decoded = decode("dog.jpg", &bytes, &Limits::default()).unwrap();

@@ -108,7 +108,11 @@ async fn the_binary_posts_to_k_sink_with_its_job_id() {
     crate::helpers::config();
     let (url, sink) = spawn_sink(0, StatusCode::OK).await;
     let mut command = tokio::process::Command::from(binary());
-    command.env("K_SINK", &url).env("JOB_ID", "job-k").args(["--cpu-only", "--image-uri", photo("dog.jpg").to_str().unwrap()]);
+    command.env("K_SINK", &url).env("JOB_ID", "job-k").args([
+        "--cpu-only",
+        "--image-uri",
+        photo("dog.jpg").to_str().unwrap(),
+    ]);
 
     let out = command.output().await.unwrap();
 

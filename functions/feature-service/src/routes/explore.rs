@@ -20,7 +20,10 @@ const MAX_NEIGHBOURHOOD: usize = 500;
 const MAX_K: usize = 100;
 
 /// `POST /query/pattern`.
-pub async fn pattern(State(state): State<AppState>, body: Result<Json<PatternQuery>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+pub async fn pattern(
+    State(state): State<AppState>,
+    body: Result<Json<PatternQuery>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
     let Json(q) = body.map_err(bad_json)?;
     q.validate()?;
     let Some(version) = resolve_version(&state, q.version.clone()).await? else {

@@ -28,7 +28,8 @@ pub async fn image(State(state): State<AppState>, Path(id): Path<String>) -> Res
                     sniffed => sniffed.to_owned(),
                 };
                 // NB: ids are content hashes, so the bytes under a URL never change.
-                let headers = [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "public, max-age=31536000, immutable".into())];
+                let headers =
+                    [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "public, max-age=31536000, immutable".into())];
                 return Ok((headers, bytes).into_response());
             }
             Err(e) => {

@@ -53,7 +53,11 @@ pub async fn activate(
 }
 
 /// `POST /versions/{set}/rollback`.
-pub async fn rollback(State(state): State<AppState>, Path(set): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn rollback(
+    State(state): State<AppState>,
+    Path(set): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Err(denied) = require_admin(&headers, state.admin_token.as_ref()) {
         return Ok(denied.into_response());
     }

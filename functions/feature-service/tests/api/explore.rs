@@ -18,9 +18,12 @@ async fn pattern_search_finds_a_person_near_a_blue_car_and_nothing_for_a_red_one
 
     let (_, none) = app.post("/query/pattern", q("red"), None).await;
     assert_eq!(none["matches"].as_array().unwrap().len(), 0);
-    let (status, _) = app.post("/query/pattern", json!({"relation": {"type": "NEAR"}, "cypher": "MATCH (n) DETACH DELETE n"}), None).await;
+    let (status, _) = app
+        .post("/query/pattern", json!({"relation": {"type": "NEAR"}, "cypher": "MATCH (n) DETACH DELETE n"}), None)
+        .await;
     assert_eq!(status, 400, "free-form query text is refused");
-    let (status, _) = app.post("/query/pattern", json!({"relation": {"type": "NEAR"}, "subject": {"color": "teal"}}), None).await;
+    let (status, _) =
+        app.post("/query/pattern", json!({"relation": {"type": "NEAR"}, "subject": {"color": "teal"}}), None).await;
     assert_eq!(status, 400);
 }
 

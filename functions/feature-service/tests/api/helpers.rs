@@ -29,7 +29,10 @@ pub async fn spawn_app() -> TestApp {
         cache: Arc::new(MemoryCache::new(1000)),
         cache_ttl: Duration::from_secs(60),
         active: Arc::new(ActiveVersion::new(Default::default(), Duration::from_millis(0))),
-        images: Arc::new(ObjectReader::new(StorageConfig { local_bucket_root: Some(bucket.path().into()), gcs_base_url: None })),
+        images: Arc::new(ObjectReader::new(StorageConfig {
+            local_bucket_root: Some(bucket.path().into()),
+            gcs_base_url: None,
+        })),
         admin_token: Some(TOKEN.to_owned().into()),
     };
     TestApp { server: spawn(router(state)).await, graph, bucket }

@@ -42,7 +42,8 @@ async fn an_explicit_version_other_than_the_objects_gets_404() {
     let doc = app.ingest(b"photo-c", "c.jpg", VERSION).await;
     let (status, _) = app.get(&format!("/features/object/{}?version=other@2", doc.objects[0].id)).await;
     assert_eq!(status, 404);
-    let (status, _) = app.get(&format!("/features/object/{}?version={}", doc.objects[0].id, VERSION.replace('+', "%2B"))).await;
+    let (status, _) =
+        app.get(&format!("/features/object/{}?version={}", doc.objects[0].id, VERSION.replace('+', "%2B"))).await;
     assert_eq!(status, 200);
 }
 
@@ -50,7 +51,12 @@ async fn an_explicit_version_other_than_the_objects_gets_404() {
 async fn an_image_is_found_by_id_by_uri_and_by_a_second_location() {
     let app = spawn_app().await;
     let doc = app.ingest(b"photo-d", "d.jpg", VERSION).await;
-    let second = shared::graph::Location { uri: "gs://raw/copy.jpg#9".into(), bucket: Some("raw".into()), name: "copy.jpg".into(), generation: Some(9) };
+    let second = shared::graph::Location {
+        uri: "gs://raw/copy.jpg#9".into(),
+        bucket: Some("raw".into()),
+        name: "copy.jpg".into(),
+        generation: Some(9),
+    };
     shared::graph::GraphStore::add_location(app.graph.as_ref(), &doc.image.id, &second).await.unwrap();
 
     for query in [format!("id={}", doc.image.id), "uri=gs://raw/d.jpg%231".into(), "uri=gs://raw/copy.jpg%239".into()] {
@@ -76,8 +82,7 @@ async fn a_batch_answers_every_id_with_its_own_status_and_source() {
     app.get(&format!("/features/object/{a}")).await; // warms a
     let unknown = "b".repeat(32);
 
-    let (status, body) =
-        app.post("/features/batch", serde_json::json!({"ids": [a, b, unknown, "bad id"]}), None).await;
+    let (status, body) = app.post("/features/batch", serde_json::json!({"ids": [a, b, unknown, "bad id"]}), None).await;
 
     assert_eq!(status, 200, "{body}");
     let r = body["results"].as_array().unwrap();

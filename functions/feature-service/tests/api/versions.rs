@@ -37,7 +37,8 @@ async fn a_switch_redirects_lookups_and_a_rollback_restores_them_with_an_audit_t
 
     let (_, sets) = app.get("/versions").await;
     let history = sets["feature_sets"][0]["history"].as_array().unwrap();
-    let trail: Vec<(&str, &str)> = history.iter().map(|h| (h["to"].as_str().unwrap(), h["actor"].as_str().unwrap())).collect();
+    let trail: Vec<(&str, &str)> =
+        history.iter().map(|h| (h["to"].as_str().unwrap(), h["actor"].as_str().unwrap())).collect();
     assert_eq!(trail, [(VERSION, "api"), ("det@2+emb@1", "api"), (VERSION, "bootstrap")]);
     let (status, _) = app.post("/versions/default/activate", json!({"version": "never@1"}), Some(TOKEN)).await;
     assert_eq!(status, 404);

@@ -39,10 +39,7 @@ pub(super) fn object_from_row(row: &Row<'_>, with_embedding: bool) -> rusqlite::
         score: f(4)?,
         box_px: BBox { x_min: f(5)?, y_min: f(6)?, x_max: f(7)?, y_max: f(8)? },
         box_norm: BBox { x_min: f(9)?, y_min: f(10)?, x_max: f(11)?, y_max: f(12)? },
-        color: ColorAttr {
-            name: ColorName::parse(&text(13)?).map_err(|e| corrupt("colour", e))?,
-            fraction: f(14)?,
-        },
+        color: ColorAttr { name: ColorName::parse(&text(13)?).map_err(|e| corrupt("colour", e))?, fraction: f(14)? },
         feature_id: FeatureId::parse(&text(15)?).map_err(|e| corrupt("feature id", e))?,
         model_version: ModelVersion::parse(&text(16)?).map_err(|e| corrupt("model version", e))?,
         embedding: if with_embedding { decode_embedding(&row.get::<_, Vec<u8>>(17)?) } else { Vec::new() },

@@ -5,8 +5,8 @@ use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::codec::{decode_embedding, image_where};
-use super::read::{objects, relation_from_row};
 use super::db_err;
+use super::read::{objects, relation_from_row};
 use crate::domain::{ModelVersion, ObjectId};
 use crate::graph::vector::cosine;
 use crate::graph::{GraphNode, GraphRelationship, Neighbourhood, PatternMatch, PatternPage, PatternQuery, Similar};
@@ -51,11 +51,8 @@ pub(super) fn pattern_search(conn: &Connection, q: &PatternQuery, version: &Mode
     drop(stmt);
     let truncated = rows.len() > q.limit as usize;
     let rows = &rows[..rows.len().min(q.limit as usize)];
-    let ids: Vec<ObjectId> = rows
-        .iter()
-        .flat_map(|(s, o, _)| [s, o])
-        .map(|s| ObjectId::parse(s))
-        .collect::<Result<_>>()?;
+    let ids: Vec<ObjectId> =
+        rows.iter().flat_map(|(s, o, _)| [s, o]).map(|s| ObjectId::parse(s)).collect::<Result<_>>()?;
     let by_id: HashMap<String, _> = objects(conn, &ids, false)?.into_iter().map(|o| (o.id.to_string(), o)).collect();
     let mut matches = Vec::with_capacity(rows.len());
     let mut images = HashMap::new();
@@ -68,7 +65,12 @@ pub(super) fn pattern_search(conn: &Connection, q: &PatternQuery, version: &Mode
                 images.entry(subject.image_id.clone()).or_insert(i)
             }
         };
-        matches.push(PatternMatch { image: image.clone(), subject: subject.clone(), object: object.clone(), relation: relation.clone() });
+        matches.push(PatternMatch {
+            image: image.clone(),
+            subject: subject.clone(),
+            object: object.clone(),
+            relation: relation.clone(),
+        });
     }
     Ok(PatternPage { matches, truncated })
 }
@@ -81,7 +83,8 @@ fn relation_from_row_at(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::schema
     let from: String = row.0.get(3)?;
     let to: String = row.0.get(4)?;
     let parse = |s: &str, i| {
-        ObjectId::parse(s).map_err(|e| rusqlite::Error::InvalidColumnType(i, e.to_string(), rusqlite::types::Type::Text))
+        ObjectId::parse(s)
+            .map_err(|e| rusqlite::Error::InvalidColumnType(i, e.to_string(), rusqlite::types::Type::Text))
     };
     Ok(crate::schema::Relation {
         kind: if kind == "NEAR" { crate::schema::RelationKind::Near } else { crate::schema::RelationKind::Overlaps },
@@ -95,7 +98,9 @@ fn relation_from_row_at(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::schema
 pub(super) fn nearest(conn: &Connection, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
     let Some(target) = objects(conn, std::slice::from_ref(id), true)?.pop() else { return Ok(None) };
     let mut stmt = conn
-        .prepare_cached("SELECT f.object_id, f.embedding FROM features f WHERE f.model_version = ?1 AND f.object_id != ?2")
+        .prepare_cached(
+            "SELECT f.object_id, f.embedding FROM features f WHERE f.model_version = ?1 AND f.object_id != ?2",
+        )
         .map_err(db_err)?;
     let mut scored: Vec<(f32, String)> = stmt
         .query_map([target.model_version.as_str(), id.as_str()], |r| {
@@ -123,13 +128,23 @@ pub(super) fn node(conn: &Connection, id: &str) -> Result<Option<GraphNode>> {
         let Some(img) = image_where(conn, "i.id = ?1", id)? else { return Ok(None) };
         let mut props = to_map(json!(img));
         props.remove("id");
-        return Ok(Some(GraphNode { id: id.to_owned(), kind: "Image".into(), labels: vec!["Image".into()], properties: props }));
+        return Ok(Some(GraphNode {
+            id: id.to_owned(),
+            kind: "Image".into(),
+            labels: vec!["Image".into()],
+            properties: props,
+        }));
     }
     let oid = ObjectId::parse(id)?;
     if let Some(o) = objects(conn, std::slice::from_ref(&oid), false)?.pop() {
         let mut props = to_map(json!(o));
         props.remove("id");
-        return Ok(Some(GraphNode { id: id.to_owned(), kind: "Object".into(), labels: vec!["Object".into()], properties: props }));
+        return Ok(Some(GraphNode {
+            id: id.to_owned(),
+            kind: "Object".into(),
+            labels: vec!["Object".into()],
+            properties: props,
+        }));
     }
     let feature = conn
         .query_row(
@@ -155,7 +170,12 @@ pub(super) fn node(conn: &Connection, id: &str) -> Result<Option<GraphNode>> {
         )
         .optional()
         .map_err(db_err)?;
-    Ok(feature.map(|v| GraphNode { id: id.to_owned(), kind: "Feature".into(), labels: vec!["Feature".into()], properties: to_map(v) }))
+    Ok(feature.map(|v| GraphNode {
+        id: id.to_owned(),
+        kind: "Feature".into(),
+        labels: vec!["Feature".into()],
+        properties: to_map(v),
+    }))
 }
 
 fn to_map(v: Value) -> Map<String, Value> {

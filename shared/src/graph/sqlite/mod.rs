@@ -37,8 +37,8 @@ pub struct SqliteGraphStore {
 impl SqliteGraphStore {
     /// Opens (creating if needed) the database at `path`; `:memory:` works.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)
-            .map_err(|e| Error::backend(BACKEND, format!("opening {}: {e}", path.display())))?;
+        let conn =
+            Connection::open(path).map_err(|e| Error::backend(BACKEND, format!("opening {}: {e}", path.display())))?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
@@ -48,7 +48,10 @@ impl SqliteGraphStore {
         Self::open(Path::new(":memory:"))
     }
 
-    async fn with<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static) -> Result<T> {
+    async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
@@ -109,7 +112,12 @@ impl GraphStore for SqliteGraphStore {
         self.with(move |c| versions::active(c, &set)).await
     }
 
-    async fn activate_version(&self, set: &FeatureSetName, version: &ModelVersion, actor: &str) -> Result<VersionChange> {
+    async fn activate_version(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+    ) -> Result<VersionChange> {
         let (set, version, actor) = (set.clone(), version.clone(), actor.to_owned());
         self.with(move |c| versions::activate(c, &set, &version, &actor)).await
     }

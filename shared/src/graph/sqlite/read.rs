@@ -9,7 +9,11 @@ use crate::graph::{GraphCounts, ImageFeatures, ImageRecord, ImageSelector, Objec
 use crate::schema::{Relation, RelationKind};
 use crate::Result;
 
-pub(super) fn find_processed_by_md5(conn: &Connection, md5: &str, version: &ModelVersion) -> Result<Option<ImageRecord>> {
+pub(super) fn find_processed_by_md5(
+    conn: &Connection,
+    md5: &str,
+    version: &ModelVersion,
+) -> Result<Option<ImageRecord>> {
     image_where(
         conn,
         &format!(
@@ -47,14 +51,16 @@ pub(super) fn objects(conn: &Connection, ids: &[ObjectId], with_embedding: bool)
     Ok(out)
 }
 
-pub(super) fn image_features(conn: &Connection, sel: &ImageSelector, version: &ModelVersion) -> Result<Option<ImageFeatures>> {
+pub(super) fn image_features(
+    conn: &Connection,
+    sel: &ImageSelector,
+    version: &ModelVersion,
+) -> Result<Option<ImageFeatures>> {
     let image = match sel {
         ImageSelector::Id(id) => image_where(conn, "i.id = ?1", id.as_str())?,
-        ImageSelector::Uri(uri) => image_where(
-            conn,
-            "i.uri = ?1 OR i.id IN (SELECT image_id FROM locations WHERE uri = ?1)",
-            uri,
-        )?,
+        ImageSelector::Uri(uri) => {
+            image_where(conn, "i.uri = ?1 OR i.id IN (SELECT image_id FROM locations WHERE uri = ?1)", uri)?
+        }
     };
     let Some(image) = image else { return Ok(None) };
     let sql = format!(

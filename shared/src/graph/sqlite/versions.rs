@@ -9,7 +9,8 @@ use crate::graph::{FeatureSetState, VersionChange};
 use crate::{Error, Result};
 
 fn parse_version(s: String) -> rusqlite::Result<ModelVersion> {
-    ModelVersion::parse(&s).map_err(|e| rusqlite::Error::InvalidColumnType(0, e.to_string(), rusqlite::types::Type::Text))
+    ModelVersion::parse(&s)
+        .map_err(|e| rusqlite::Error::InvalidColumnType(0, e.to_string(), rusqlite::types::Type::Text))
 }
 
 pub(super) fn active(conn: &mut Connection, set: &FeatureSetName) -> Result<Option<ModelVersion>> {
@@ -39,7 +40,13 @@ pub(super) fn register(tx: &Transaction<'_>, set: &FeatureSetName, version: &Mod
     Ok(true)
 }
 
-fn switch(tx: &Connection, set: &FeatureSetName, to: &ModelVersion, actor: &str, now: &str) -> Result<Option<ModelVersion>> {
+fn switch(
+    tx: &Connection,
+    set: &FeatureSetName,
+    to: &ModelVersion,
+    actor: &str,
+    now: &str,
+) -> Result<Option<ModelVersion>> {
     let from = active_in(tx, set)?;
     tx.execute(
         "INSERT INTO feature_sets (name, active_version) VALUES (?1, ?2)
@@ -55,7 +62,12 @@ fn switch(tx: &Connection, set: &FeatureSetName, to: &ModelVersion, actor: &str,
     Ok(from)
 }
 
-pub(super) fn activate(conn: &mut Connection, set: &FeatureSetName, version: &ModelVersion, actor: &str) -> Result<VersionChange> {
+pub(super) fn activate(
+    conn: &mut Connection,
+    set: &FeatureSetName,
+    version: &ModelVersion,
+    actor: &str,
+) -> Result<VersionChange> {
     let tx = conn.transaction().map_err(db_err)?;
     let known: bool = tx
         .query_row(

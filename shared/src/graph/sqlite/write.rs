@@ -11,7 +11,11 @@ use crate::graph::{Location, WriteSummary};
 use crate::schema::FeatureDocument;
 use crate::Result;
 
-pub(super) fn write_features(conn: &mut Connection, set: &FeatureSetName, doc: &FeatureDocument) -> Result<WriteSummary> {
+pub(super) fn write_features(
+    conn: &mut Connection,
+    set: &FeatureSetName,
+    doc: &FeatureDocument,
+) -> Result<WriteSummary> {
     doc.validate()?;
     let tx = conn.transaction().map_err(db_err)?;
     let now = Utc::now().to_rfc3339();
@@ -33,7 +37,12 @@ pub(super) fn write_features(conn: &mut Connection, set: &FeatureSetName, doc: &
             .map_err(db_err)?;
         }
         Some(uri) if uri != img.uri => {
-            let loc = Location { uri: img.uri.clone(), bucket: img.bucket.clone(), name: img.name.clone(), generation: img.generation };
+            let loc = Location {
+                uri: img.uri.clone(),
+                bucket: img.bucket.clone(),
+                name: img.name.clone(),
+                generation: img.generation,
+            };
             insert_location(&tx, &img.id, &loc, &now)?;
         }
         Some(_) => {}
@@ -59,14 +68,39 @@ pub(super) fn write_features(conn: &mut Connection, set: &FeatureSetName, doc: &
         for o in &doc.objects {
             let (b, n) = (o.box_px, o.box_norm);
             objects_created += obj
-                .execute(params![o.id.as_str(), img.id.as_str(), version, o.label.as_str(), o.category_id, o.score,
-                    b.x_min, b.y_min, b.x_max, b.y_max, n.x_min, n.y_min, n.x_max, n.y_max,
-                    o.color.name.as_str(), o.color.fraction])
+                .execute(params![
+                    o.id.as_str(),
+                    img.id.as_str(),
+                    version,
+                    o.label.as_str(),
+                    o.category_id,
+                    o.score,
+                    b.x_min,
+                    b.y_min,
+                    b.x_max,
+                    b.y_max,
+                    n.x_min,
+                    n.y_min,
+                    n.x_max,
+                    n.y_max,
+                    o.color.name.as_str(),
+                    o.color.fraction
+                ])
                 .map_err(db_err)?;
-            feat.execute(params![o.feature_id.as_str(), o.id.as_str(), version, o.embedding.len(),
-                encode_embedding(&o.embedding), doc.lineage.job_id, detector, embedder, img.id.as_str(),
-                img.generation, now])
-                .map_err(db_err)?;
+            feat.execute(params![
+                o.feature_id.as_str(),
+                o.id.as_str(),
+                version,
+                o.embedding.len(),
+                encode_embedding(&o.embedding),
+                doc.lineage.job_id,
+                detector,
+                embedder,
+                img.id.as_str(),
+                img.generation,
+                now
+            ])
+            .map_err(db_err)?;
         }
         let mut rel = tx
             .prepare_cached(
