@@ -12,7 +12,8 @@
 # Env: BENCH_DURATION (per oha run, default 10s), BENCH_RUNS (runs per
 # concurrency whose median is reported, default 3), BENCH_COUNT (objects,
 # 10000), BENCH_DIM (vector length, 1280 = the embedder's), BENCH_WRITE_IMAGES
-# (documents per write pattern, 40), BENCH_OBJECTS_PER_IMAGE (8), OUT (report).
+# (documents per write pattern, 40), BENCH_OBJECTS_PER_IMAGE (8), BENCH_MISS_IMAGES (extra
+# documents written untimed for the miss path, 300; 200 misses per concurrency warm up first), OUT (report).
 # Uses the shared Neo4j of scripts/services/all.sh and a Redis of its own
 # (`redis.sh … sgbench`, stopped at the end) so ~500 MB of bench values never
 # land in the shared test Redis.
@@ -59,7 +60,8 @@ log "seeding $count objects (dim $dim) into Redis in three key families with the
 sed "s|^|http://127.0.0.1:PORT|" "$work/paths.txt" > "$work/urls.tmpl"
 
 log "graph writes: $write_images documents × $per_image objects, batched vs one statement per object"
-"$sb" writes --images "$write_images" --objects "$per_image" --dim "$dim" --urls "$work/miss-paths.txt" > "$work/writes.json"
+"$sb" writes --images "$write_images" --objects "$per_image" --dim "$dim" --miss-images "${BENCH_MISS_IMAGES:-300}" \
+  --urls "$work/miss-paths.txt" > "$work/writes.json"
 
 wait_healthz() { # PORT
   for ((i = 0; i < 300; i++)); do curl -fsS -o /dev/null "http://127.0.0.1:$1/healthz" 2>/dev/null && return 0; sleep 0.1; done
@@ -89,8 +91,8 @@ log "miss path through Neo4j (each object requested once)"
 total="$(wc -l < "$work/miss-paths.txt")"; half=$((total / 2))
 head -n "$half" "$work/miss-paths.txt" > "$work/miss-a.txt"
 tail -n +"$((half + 1))" "$work/miss-paths.txt" > "$work/miss-b.txt"
-"$sb" miss --base "http://127.0.0.1:$port" --concurrency 1 --urls "$work/miss-a.txt" > "$work/miss-c1.json"
-"$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --urls "$work/miss-b.txt" > "$work/miss-c16.json"
+"$sb" miss --base "http://127.0.0.1:$port" --concurrency 1 --warmup 200 --urls "$work/miss-a.txt" > "$work/miss-c1.json"
+"$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --warmup 200 --urls "$work/miss-b.txt" > "$work/miss-c16.json"
 service_pid="${pids[0]}"
 rss_after_load="$(awk '/^VmRSS/ {print $2}' "/proc/$service_pid/status")"
 kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; pids=()
