@@ -46,7 +46,9 @@ def main() -> int:
         req_path = "/broker"
     body = fixture.get("body")
     data = b"" if body is None else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
-    req = urllib.request.Request(base + req_path, data=data, method=fixture.get("method", "POST"),
+    # NB: functions nested in the local stack answer at /functions/<name>, not /functions/<name>/.
+    url = base + ("" if req_path == "/" else req_path)
+    req = urllib.request.Request(url, data=data, method=fixture.get("method", "POST"),
                                  headers=fixture.get("headers", {}))
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
