@@ -218,19 +218,7 @@ pub fn expected_objects(doc: &FeatureDocument) -> Vec<ObjectFeatures> {
     let mut out: Vec<ObjectFeatures> = doc
         .objects
         .iter()
-        .map(|o| ObjectFeatures {
-            id: o.id.clone(),
-            image_id: doc.image.id.clone(),
-            label: o.label.clone(),
-            category_id: o.category_id,
-            score: o.score,
-            box_px: o.box_px,
-            box_norm: o.box_norm,
-            color: o.color,
-            feature_id: o.feature_id.clone(),
-            model_version: doc.model.version.clone(),
-            embedding: o.embedding.clone(),
-        })
+        .map(|o| ObjectFeatures::from_detected(&doc.image.id, &doc.model.version, o))
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     out
