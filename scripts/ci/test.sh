@@ -7,7 +7,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
-export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
+# NB: a run folder of its own per test run: no stale pidfiles from a previous machine
+# session, and no clash with servers a developer keeps running for `just dev`.
+find "$SIGHTGRAPH_CACHE" -maxdepth 1 -name 'run-test.*' -mmin +180 -exec rm -rf {} + 2>/dev/null || true
+if [[ -z "${SIGHTGRAPH_RUN:-}" ]]; then
+  SIGHTGRAPH_RUN="$(mktemp -d "$SIGHTGRAPH_CACHE/run-test.XXXXXX")"
+  own_run=1
+fi
+export SIGHTGRAPH_RUN
 
 failed=()
 suite() { # suite NAME COMMAND...
@@ -16,7 +23,12 @@ suite() { # suite NAME COMMAND...
   if "$@"; then log "── $name: ok"; else log "── $name: FAILED"; failed+=("$name"); fi
 }
 
-trap 'scripts/services/all.sh down >/dev/null 2>&1 || true' EXIT
+cleanup() {
+  scripts/services/all.sh down >/dev/null 2>&1 || true
+  [[ -n "${own_run:-}" ]] && rm -rf "$SIGHTGRAPH_RUN"
+  return 0
+}
+trap cleanup EXIT
 scripts/services/all.sh up
 set -a; source "$SIGHTGRAPH_RUN/services.env"; set +a
 source scripts/models/env.sh

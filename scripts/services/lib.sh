@@ -9,8 +9,15 @@ export SIGHTGRAPH_RUN
 mkdir -p "$SIGHTGRAPH_RUN"
 
 # alive PIDFILE -> true when the pidfile names a running process.
+# NB: a daemon killed with SIGKILL can linger as a zombie until PID 1 reaps it,
+# and `kill -0` succeeds on zombies; only a process that is really running counts.
 alive() {
-  [[ -s "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null
+  [[ -s "$1" ]] || return 1
+  local pid state
+  pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != "Z" && "$state" != "X" ]]
 }
 
 # port_free PORT -> true when nothing listens on 127.0.0.1:PORT. NB: with
