@@ -7,6 +7,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
+# NB: a test run gains nothing from incremental state, which is most of the target folder's size.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # NB: a run folder of its own per test run: no stale pidfiles from a previous machine
 # session, and no clash with servers a developer keeps running for `just dev`.
 find "$SIGHTGRAPH_CACHE" -maxdepth 1 -name 'run-test.*' -mmin +180 -exec rm -rf {} + 2>/dev/null || true
