@@ -11,6 +11,7 @@ mod pattern;
 pub mod sqlite;
 mod store;
 mod vector;
+mod walk;
 
 pub use model::{
     FeatureSetState, GraphCounts, GraphNode, GraphRelationship, ImageFeatures, ImageRecord, ImageSelector, Location,

@@ -215,11 +215,8 @@ pub fn document(
 
 /// What a lookup must return for the objects of `doc`, best score first.
 pub fn expected_objects(doc: &FeatureDocument) -> Vec<ObjectFeatures> {
-    let mut out: Vec<ObjectFeatures> = doc
-        .objects
-        .iter()
-        .map(|o| ObjectFeatures::from_detected(&doc.image.id, &doc.model.version, o))
-        .collect();
+    let mut out: Vec<ObjectFeatures> =
+        doc.objects.iter().map(|o| ObjectFeatures::from_detected(&doc.image.id, &doc.model.version, o)).collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     out
 }

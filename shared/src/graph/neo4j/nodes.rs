@@ -4,7 +4,9 @@
 use neo4rs::{query, BoltType, Graph};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use crate::graph::walk::Walk;
 
 use super::client::rows;
 use super::convert::{column, to_f32};
@@ -166,12 +168,8 @@ async fn edges_of(graph: &Graph, ids: &[String]) -> Result<HashMap<String, Vec<G
 /// Breadth-first up to `depth` hops, one query per hop, at most `limit` nodes.
 pub(super) async fn neighbourhood(graph: &Graph, id: &str, depth: u8, limit: usize) -> Result<Option<Neighbourhood>> {
     let Some(centre) = node(graph, id).await? else { return Ok(None) };
-    let limit = limit.max(1);
-    let mut seen: HashSet<String> = HashSet::from([id.to_owned()]);
-    let mut order = vec![id.to_owned()];
-    let mut rels: HashMap<String, GraphRelationship> = HashMap::new();
+    let mut walk = Walk::new(id, limit);
     let mut frontier = vec![id.to_owned()];
-    let mut truncated = false;
     for _ in 0..depth {
         if frontier.is_empty() {
             break;
@@ -180,26 +178,13 @@ pub(super) async fn neighbourhood(graph: &Graph, id: &str, depth: u8, limit: usi
         let mut next = Vec::new();
         for current in &frontier {
             for e in edges.remove(current).unwrap_or_default() {
-                let other = if &e.start == current { e.end.clone() } else { e.start.clone() };
-                if !seen.contains(&other) {
-                    if order.len() >= limit {
-                        truncated = true;
-                        continue;
-                    }
-                    seen.insert(other.clone());
-                    order.push(other.clone());
-                    next.push(other);
-                }
-                rels.entry(e.id.clone()).or_insert(e);
+                next.extend(walk.step(current, e));
             }
         }
         frontier = next;
     }
     let mut nodes_out = vec![centre];
     // Vectors stay out of neighbourhoods; the inspector fetches them per node.
-    nodes_out.extend(nodes(graph, &order[1..], false).await?);
-    let mut relationships: Vec<_> =
-        rels.into_values().filter(|r| seen.contains(&r.start) && seen.contains(&r.end)).collect();
-    relationships.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Some(Neighbourhood { nodes: nodes_out, relationships, truncated }))
+    nodes_out.extend(nodes(graph, walk.reached(), false).await?);
+    Ok(Some(walk.finish(nodes_out)))
 }

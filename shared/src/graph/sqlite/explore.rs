@@ -2,7 +2,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
+
+use crate::graph::walk::Walk;
 
 use super::codec::{decode_embedding, image_where};
 use super::db_err;
@@ -236,40 +238,25 @@ fn edges_of(conn: &Connection, id: &str) -> Result<Vec<GraphRelationship>> {
 
 pub(super) fn neighbourhood(conn: &Connection, id: &str, depth: u8, limit: usize) -> Result<Option<Neighbourhood>> {
     let Some(centre) = node(conn, id)? else { return Ok(None) };
-    let limit = limit.max(1);
-    let mut seen: HashSet<String> = HashSet::from([id.to_owned()]);
-    let mut order = vec![id.to_owned()];
-    let mut rels: HashMap<String, GraphRelationship> = HashMap::new();
+    let mut walk = Walk::new(id, limit);
     let mut queue = VecDeque::from([(id.to_owned(), 0u8)]);
-    let mut truncated = false;
     while let Some((current, d)) = queue.pop_front() {
         if d >= depth {
             continue;
         }
         for e in edges_of(conn, &current)? {
-            let other = if e.start == current { e.end.clone() } else { e.start.clone() };
-            if !seen.contains(&other) {
-                if order.len() >= limit {
-                    truncated = true;
-                    continue;
-                }
-                seen.insert(other.clone());
-                order.push(other.clone());
-                queue.push_back((other, d + 1));
+            if let Some(reached) = walk.step(&current, e) {
+                queue.push_back((reached, d + 1));
             }
-            rels.entry(e.id.clone()).or_insert(e);
         }
     }
     let mut nodes = vec![centre];
-    for n in order.iter().skip(1) {
+    for n in walk.reached() {
         if let Some(mut g) = node(conn, n)? {
             // Vectors stay out of neighbourhoods; the inspector fetches them per node.
             g.properties.remove("embedding");
             nodes.push(g);
         }
     }
-    let mut relationships: Vec<_> =
-        rels.into_values().filter(|r| seen.contains(&r.start) && seen.contains(&r.end)).collect();
-    relationships.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Some(Neighbourhood { nodes, relationships, truncated }))
+    Ok(Some(walk.finish(nodes)))
 }
