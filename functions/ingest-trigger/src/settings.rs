@@ -1,6 +1,7 @@
 //! Everything the binary reads from the environment, loaded and validated once.
 
 use serde::Deserialize;
+use shared::auth::PushAuthSettings;
 use shared::config::{load, GraphSettings, ServerSettings};
 use std::path::PathBuf;
 
@@ -74,6 +75,8 @@ pub struct Settings {
     pub job: JobSettings,
     /// `LOCAL_*`.
     pub local: LocalSettings,
+    /// `PUSH_AUTH_*`: who may post to `/pubsub/push`.
+    pub push_auth: PushAuthSettings,
 }
 
 impl Settings {
@@ -87,6 +90,7 @@ impl Settings {
             launcher,
             job: load("JOB_")?,
             local: load("LOCAL_")?,
+            push_auth: PushAuthSettings::from_env()?,
         };
         settings.validate()?;
         Ok(settings)
@@ -103,9 +107,9 @@ impl Settings {
         }
     }
 
-    /// The validated Job template (`JOB_*` plus the Neo4j connection the Job uses).
+    /// The validated Job template (`JOB_*`).
     pub fn job_template(&self) -> Result<JobTemplate> {
-        self.job.template(&self.graph.neo4j)
+        self.job.template()
     }
 }
 
@@ -124,6 +128,7 @@ mod tests {
             launcher,
             job: envy::prefixed("JOB_").from_iter(vars(job)).unwrap(),
             local: envy::prefixed("LOCAL_").from_iter(vars(&[])).unwrap(),
+            push_auth: envy::prefixed("PUSH_AUTH_").from_iter(vars(&[("PUSH_AUTH_DISABLED", "true")])).unwrap(),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use axum::routing::post;
 use axum::Router;
+use shared::auth::PushAuth;
 use shared::config::{connect_graph, ServerSettings};
 use shared::domain::FeatureSetName;
 use shared::graph::SharedGraph;
@@ -20,14 +21,14 @@ pub struct AppState {
     pub launcher: SharedLauncher,
     /// The feature set whose active model version decides what counts as processed.
     pub feature_set: FeatureSetName,
+    /// Who may post to `/pubsub/push`: verified Google OIDC tokens (off only in development).
+    pub push_auth: PushAuth,
 }
 
-/// The routes plus the shared ops routes and layers.
+/// The routes plus the shared ops routes and layers; `/pubsub/push` only with a verified token.
 pub fn router(state: AppState) -> Router {
-    let app = Router::new()
-        .route("/", post(routes::cloudevent))
-        .route("/pubsub/push", post(routes::pubsub_push))
-        .with_state(state);
+    let push = state.push_auth.protect(Router::new().route("/pubsub/push", post(routes::pubsub_push)));
+    let app = Router::new().route("/", post(routes::cloudevent)).merge(push).with_state(state);
     shared::http::with_ops(app)
 }
 
@@ -37,6 +38,7 @@ pub async fn build(settings: &Settings) -> Result<Application> {
         graph: connect_graph(&settings.graph).await?,
         launcher: connect_launcher(settings).await?,
         feature_set: settings.server.feature_set.clone(),
+        push_auth: PushAuth::from_settings(&settings.push_auth),
     };
     bind(&settings.server, state).await
 }
