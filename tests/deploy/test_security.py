@@ -155,7 +155,7 @@ def test_no_manifest_switches_push_verification_off():
             assert "PUSH_AUTH_DISABLED" not in path.read_text(), path
 
 
-def test_the_pubsub_push_component_still_verifies_tokens(tmp_path):
+def test_the_public_pubsub_push_component_serves_only_verified_pushes(tmp_path):
     import os
     (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
         "resources": [os.path.relpath(KNATIVE / "overlays/prod", tmp_path)],
@@ -164,7 +164,9 @@ def test_the_pubsub_push_component_still_verifies_tokens(tmp_path):
     objs = kustomize(tmp_path)
     trigger = by_name(ksvcs(objs), "ingest-trigger")
     (c,) = trigger["spec"]["template"]["spec"]["containers"]
-    assert not any(e["name"].startswith("PUSH_AUTH_") for e in c.get("env", [])), "the ConfigMap's values stand"
+    env = {e["name"]: e.get("value") for e in c.get("env", [])}
+    assert not any(n.startswith("PUSH_AUTH_") for n in env), "the ConfigMap's values stand: verification on"
+    assert env["PUBSUB_PUSH_ONLY"] == "true", "a public ingest-trigger must not take unauthenticated CloudEvents"
     assert admitted(of_kind(objs, "NetworkPolicy"), "sightgraph", pod_labels(trigger)) == SERVING_DATA_PLANE
 
 

@@ -15,6 +15,7 @@ SETTINGS_STRUCTS = [
     ("shared/src/config.rs", "RedisSettings", "REDIS_"),
     ("shared/src/config.rs", "CacheSettings", "CACHE_"),
     ("functions/ingest-trigger/src/settings.rs", "LauncherChoice", ""),
+    ("functions/ingest-trigger/src/settings.rs", "RouteVars", ""),
     ("functions/ingest-trigger/src/settings.rs", "LocalSettings", "LOCAL_"),
     ("functions/ingest-trigger/src/kubernetes/settings.rs", "JobSettings", "JOB_"),
     ("functions/feature-service/src/settings.rs", "ServiceVars", ""),

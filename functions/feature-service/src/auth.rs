@@ -50,11 +50,11 @@ impl AdminTokens {
             tokens.add("ADMIN_TOKEN", LEGACY_ACTOR, token.expose_secret())?;
         }
         if let Some(list) = admin_tokens {
-            let list = list.expose_secret();
-            if list.trim().is_empty() {
+            let entries: Vec<&str> = list.expose_secret().split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
+            if entries.is_empty() {
                 return Err("ADMIN_TOKENS is set but empty: unset it to disable version switches".into());
             }
-            for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            for entry in entries {
                 let (name, token) =
                     entry.split_once(':').ok_or_else(|| "ADMIN_TOKENS: each entry must be name:token".to_owned())?;
                 tokens.add("ADMIN_TOKENS", name.trim(), token.trim())?;

@@ -67,3 +67,24 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> ServiceVars {
+        envy::from_iter(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+    }
+
+    #[test]
+    fn an_empty_admin_token_is_refused_at_start_naming_the_variable() {
+        for (name, value) in [("ADMIN_TOKEN", ""), ("ADMIN_TOKENS", ""), ("ADMIN_TOKENS", " , ")] {
+            let v = vars(&[(name, value)]);
+            let err = AdminTokens::from_settings(v.admin_token.as_ref(), v.admin_tokens.as_ref()).unwrap_err();
+            assert!(err.contains(name), "{name}={value:?}: {err}");
+        }
+        let unset = vars(&[]);
+        let tokens = AdminTokens::from_settings(unset.admin_token.as_ref(), unset.admin_tokens.as_ref()).unwrap();
+        assert_eq!(tokens.names().count(), 0, "unset disables version switches");
+    }
+}

@@ -16,6 +16,7 @@ async fn state(launcher: Arc<RecordingLauncher>) -> AppState {
         launcher,
         feature_set: FeatureSetName::default(),
         push_auth: shared::auth::PushAuth::disabled_for_development(),
+        push_only: false,
     }
 }
 

@@ -34,6 +34,14 @@ struct LauncherChoice {
     launcher: Option<String>,
 }
 
+/// Which routes this instance serves.
+#[derive(Deserialize)]
+struct RouteVars {
+    /// Serve only `/pubsub/push` (a public ingest-trigger must not take unauthenticated CloudEvents).
+    #[serde(default)]
+    pubsub_push_only: bool,
+}
+
 /// `LOCAL_*`: how the local launcher runs `cv-processor`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LocalSettings {
@@ -77,12 +85,15 @@ pub struct Settings {
     pub local: LocalSettings,
     /// `PUSH_AUTH_*`: who may post to `/pubsub/push`.
     pub push_auth: PushAuthSettings,
+    /// `PUBSUB_PUSH_ONLY`: no CloudEvent route (the pubsub-push component makes the Service public).
+    pub pubsub_push_only: bool,
 }
 
 impl Settings {
     /// Loads every group and validates the one the chosen launcher needs.
     pub fn from_env() -> Result<Self> {
         let LauncherChoice { launcher } = load("")?;
+        let RouteVars { pubsub_push_only } = load("")?;
         let launcher = LauncherKind::parse(launcher.as_deref().unwrap_or_default())?;
         let settings = Self {
             server: ServerSettings::from_env()?,
@@ -91,6 +102,7 @@ impl Settings {
             job: load("JOB_")?,
             local: load("LOCAL_")?,
             push_auth: PushAuthSettings::from_env()?,
+            pubsub_push_only,
         };
         settings.validate()?;
         Ok(settings)
@@ -129,6 +141,7 @@ mod tests {
             job: envy::prefixed("JOB_").from_iter(vars(job)).unwrap(),
             local: envy::prefixed("LOCAL_").from_iter(vars(&[])).unwrap(),
             push_auth: envy::prefixed("PUSH_AUTH_").from_iter(vars(&[("PUSH_AUTH_DISABLED", "true")])).unwrap(),
+            pubsub_push_only: false,
         }
     }
 

@@ -23,12 +23,19 @@ pub struct AppState {
     pub feature_set: FeatureSetName,
     /// Who may post to `/pubsub/push`: verified Google OIDC tokens (off only in development).
     pub push_auth: PushAuth,
+    /// Serve `/pubsub/push` only, without the CloudEvent route (when the Service is public).
+    pub push_only: bool,
 }
 
-/// The routes plus the shared ops routes and layers; `/pubsub/push` only with a verified token.
+/// The routes plus the shared ops routes and layers; `/pubsub/push` only with a verified token,
+/// `/` (CloudEvents from the broker) unless the instance serves pushes only.
 pub fn router(state: AppState) -> Router {
     let push = state.push_auth.protect(Router::new().route("/pubsub/push", post(routes::pubsub_push)));
-    let app = Router::new().route("/", post(routes::cloudevent)).merge(push).with_state(state);
+    let events = match state.push_only {
+        true => Router::new(),
+        false => Router::new().route("/", post(routes::cloudevent)),
+    };
+    let app = events.merge(push).with_state(state);
     shared::http::with_ops(app)
 }
 
@@ -39,6 +46,7 @@ pub async fn build(settings: &Settings) -> Result<Application> {
         launcher: connect_launcher(settings).await?,
         feature_set: settings.server.feature_set.clone(),
         push_auth: PushAuth::from_settings(&settings.push_auth),
+        push_only: settings.pubsub_push_only,
     };
     bind(&settings.server, state).await
 }

@@ -77,6 +77,7 @@ impl RunningStack {
             feature_set: config.feature_set.clone(),
             // NB: the local stack binds loopback only and has no Pub/Sub in front of it.
             push_auth: shared::auth::PushAuth::disabled_for_development(),
+            push_only: false,
         });
         let ingestor = feature_ingestor::router(feature_ingestor::AppState {
             graph: graph.clone(),

@@ -74,6 +74,15 @@ pub async fn spawn_app_with(launcher: Arc<RecordingLauncher>) -> TestApp {
 
 /// The app with the given launcher and push verification.
 pub async fn spawn_app_verifying(launcher: Arc<RecordingLauncher>, push_auth: PushAuth) -> TestApp {
+    spawn(launcher, push_auth, false).await
+}
+
+/// The app as the pubsub-push component deploys it: `/pubsub/push` only, with verification.
+pub async fn spawn_push_only(push_auth: PushAuth) -> TestApp {
+    spawn(RecordingLauncher::new(), push_auth, true).await
+}
+
+async fn spawn(launcher: Arc<RecordingLauncher>, push_auth: PushAuth, push_only: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteGraphStore::open(&dir.path().join("graph.db")).unwrap();
     store.ensure_schema().await.unwrap();
@@ -83,6 +92,7 @@ pub async fn spawn_app_verifying(launcher: Arc<RecordingLauncher>, push_auth: Pu
         launcher: launcher.clone(),
         feature_set: FeatureSetName::default(),
         push_auth,
+        push_only,
     };
     let server = ServerSettings {
         port: 0,

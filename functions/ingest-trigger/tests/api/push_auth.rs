@@ -1,7 +1,7 @@
 //! `/pubsub/push` only for pushes carrying a Google-signed token for this endpoint from the
 //! push service account; the CloudEvent route is not affected (it is reached through the broker).
 
-use crate::helpers::{json, spawn_app_verifying, RecordingLauncher};
+use crate::helpers::{json, spawn_app_verifying, spawn_push_only, RecordingLauncher};
 use shared::auth::testing::TestIssuer;
 use shared::testing::fixture;
 use std::time::Duration;
@@ -60,4 +60,18 @@ async fn cloudevents_from_the_broker_need_no_push_token() {
     let (status, body) = json(app.send(&fixture("gcs-finalized.binary.valid.json")).await).await;
 
     assert_eq!(status, 202, "{body}");
+}
+
+#[tokio::test]
+async fn a_push_only_instance_takes_no_cloudevents() {
+    let issuer = TestIssuer::start().await;
+    let app = spawn_push_only(issuer.push_auth(Duration::ZERO)).await;
+
+    let event = app.send(&fixture("gcs-finalized.binary.valid.json")).await.status();
+    let bearer = format!("Bearer {}", issuer.token());
+    let (push, body) = json(app.send_as(&fixture("pubsub-finalize.valid.json"), Some(&bearer)).await).await;
+
+    assert_eq!(event, 404, "a public ingest-trigger must not launch Jobs for unauthenticated CloudEvents");
+    assert_eq!(push, 200, "{body}");
+    assert_eq!(app.launcher.launched().len(), 1, "only the verified push launched");
 }
