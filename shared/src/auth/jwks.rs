@@ -84,7 +84,7 @@ impl JwksCache {
         if let Some(key) = self.cached(kid, false) {
             return Ok(key);
         }
-        if !state.at.is_some_and(|t| t.elapsed() < self.min_refresh) {
+        if state.at.is_none_or(|t| t.elapsed() >= self.min_refresh) {
             state.at = Some(Instant::now());
             state.error = match self.fetch().await {
                 Ok(set) => {
