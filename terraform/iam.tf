@@ -25,7 +25,8 @@ resource "google_artifact_registry_repository_iam_member" "nodes_pull" {
   member     = "serviceAccount:${google_service_account.nodes.email}"
 }
 
-# cv-processor Jobs (KSA sightgraph/sightgraph-cv-processor) read the raw images, nothing else.
+# cv-processor Jobs (KSA sightgraph-jobs/sightgraph-cv-processor, in the Jobs' own namespace)
+# read the raw images, nothing else: no other bucket, no Secret Manager, no project role.
 resource "google_service_account" "cv_processor" {
   account_id   = "sightgraph-cv-processor"
   display_name = "Sightgraph cv-processor Jobs"
@@ -40,7 +41,7 @@ resource "google_storage_bucket_iam_member" "cv_processor_read" {
 resource "google_service_account_iam_member" "cv_processor_workload_identity" {
   service_account_id = google_service_account.cv_processor.name
   role               = "roles/iam.workloadIdentityUser"
-  member             = "serviceAccount:${var.project_id}.svc.id.goog[${var.knative_namespace}/sightgraph-cv-processor]"
+  member             = "serviceAccount:${var.project_id}.svc.id.goog[${var.jobs_namespace}/sightgraph-cv-processor]"
   depends_on         = [google_container_cluster.main]
 }
 

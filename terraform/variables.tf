@@ -188,6 +188,17 @@ variable "knative_namespace" {
   }
 }
 
+variable "jobs_namespace" {
+  description = "Namespace of the cv-processor Jobs (JOB_NAMESPACE; knative/base/rbac.yaml sets the same)."
+  type        = string
+  default     = "sightgraph-jobs"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.jobs_namespace))
+    error_message = "jobs_namespace must be a DNS-1123 label."
+  }
+}
+
 variable "enable_pubsub_push" {
   description = "Create the alternative ingest path: GCS notification -> Pub/Sub -> push to ingest-trigger."
   type        = bool

@@ -17,6 +17,7 @@ from conftest import (
 )
 
 KNATIVE_GROUPS = ("serving.knative.dev", "eventing.knative.dev", "sources.knative.dev")
+JOBS_NAMESPACE = "sightgraph-jobs"
 K8S_VERSION = "1.31"
 SECRET_KEYS = {
     "NEO4J_PASSWORD": ("sightgraph-neo4j", "password"),
@@ -247,31 +248,42 @@ def test_config_map_holds_the_job_template_settings(rendered):
     data = cm["data"]
     for key in ("LAUNCHER", "JOB_NAMESPACE", "JOB_IMAGE", "JOB_SERVICE_ACCOUNT", "JOB_GPU_COUNT",
                 "JOB_CPU_REQUEST", "JOB_MEMORY_REQUEST", "JOB_MEMORY_LIMIT", "JOB_BACKOFF_LIMIT",
-                "JOB_TTL_SECONDS", "JOB_NEO4J_SECRET", "JOB_SINK", "JOB_NODE_SELECTOR", "JOB_RUST_LOG",
+                "JOB_TTL_SECONDS", "JOB_SINK", "JOB_NODE_SELECTOR", "JOB_RUST_LOG",
                 "RUST_LOG", "LOG_FORMAT", "NEO4J_URI", "NEO4J_USER", "NEO4J_DATABASE", "FEATURE_SET",
                 "CACHE_TTL_SECONDS", "WARM_LIMIT"):
         assert data.get(key), f"ConfigMap lacks {key}"
     assert data["LAUNCHER"] == "kubernetes"
-    assert data["JOB_NAMESPACE"] == rendered[0]["metadata"].get("namespace", "sightgraph")
-    assert data["JOB_SINK"].endswith(f"/{data['JOB_NAMESPACE']}/default"), "JOB_SINK must be this namespace's broker"
-    sa_names = {s["metadata"]["name"] for s in of_kind(rendered, "ServiceAccount")}
-    assert data["JOB_SERVICE_ACCOUNT"] in sa_names
-    assert data["JOB_NEO4J_SECRET"] == SECRET_KEYS["NEO4J_PASSWORD"][0]
+    functions_ns = cm["metadata"]["namespace"]
+    assert data["JOB_NAMESPACE"] == JOBS_NAMESPACE != functions_ns, "the Jobs run in a namespace of their own"
+    assert data["JOB_SINK"].endswith(f"/{functions_ns}/default"), "JOB_SINK must be the functions' broker"
+    job_accounts = {s["metadata"]["name"] for s in of_kind(rendered, "ServiceAccount")
+                    if s["metadata"]["namespace"] == data["JOB_NAMESPACE"]}
+    assert data["JOB_SERVICE_ACCOUNT"] in job_accounts, "the Job's account lives in the Jobs' namespace"
+    assert "JOB_NEO4J_SECRET" not in data, "the Job gets no Neo4j password"
 
 
-def test_job_launcher_role_may_only_create_get_list_jobs(rendered):
+def test_job_launcher_role_may_only_create_jobs_in_the_jobs_namespace(rendered):
     (role,) = of_kind(rendered, "Role")
-    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list"]}]
+    assert role["metadata"]["namespace"] == JOBS_NAMESPACE
+    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create"]}], \
+        "the launcher only POSTs Jobs (launcher.rs create_job; 409 means it exists)"
     assert not of_kind(rendered, "ClusterRole") and not of_kind(rendered, "ClusterRoleBinding")
     (binding,) = of_kind(rendered, "RoleBinding")
+    assert binding["metadata"]["namespace"] == JOBS_NAMESPACE
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
     (subject,) = binding["subjects"]
-    assert subject["kind"] == "ServiceAccount"
-    assert subject["namespace"] == role["metadata"]["namespace"]
     trigger = by_name(ksvcs(rendered), "ingest-trigger")
+    assert subject["kind"] == "ServiceAccount"
+    assert subject["namespace"] == trigger["metadata"]["namespace"], "ingest-trigger's own account, from its namespace"
     assert trigger["spec"]["template"]["spec"]["serviceAccountName"] == subject["name"]
     others = [s for s in ksvcs(rendered) if s["metadata"]["name"] != "ingest-trigger"]
     assert all(s["spec"]["template"]["spec"]["serviceAccountName"] != subject["name"] for s in others)
+
+
+def test_no_account_but_ingest_trigger_s_mounts_an_api_token(rendered):
+    for sa in of_kind(rendered, "ServiceAccount"):
+        mounts = sa.get("automountServiceAccountToken", True)
+        assert mounts == (sa["metadata"]["name"] == "sightgraph-ingest-trigger"), sa["metadata"]["name"]
 
 
 def test_triggers_filter_on_the_event_types_and_dead_letter(rendered):
@@ -384,14 +396,13 @@ def test_example_job_agrees_with_the_config_map_and_the_gpu_pool():
     assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert pod["nodeSelector"] == dict(p.split("=", 1) for p in cm["JOB_NODE_SELECTOR"].split(","))
     env = {e["name"]: e for e in c["env"]}
-    assert [e["name"] for e in c["env"]][:3] == ["K_SINK", "RUST_LOG", "LOG_FORMAT"]
+    assert [e["name"] for e in c["env"]] == ["K_SINK", "RUST_LOG", "LOG_FORMAT"], "no Neo4j settings, no Secret"
     assert env["K_SINK"]["value"] == cm["JOB_SINK"]
     assert env["RUST_LOG"]["value"] == cm["JOB_RUST_LOG"]
-    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_DATABASE"):
-        assert env[key]["value"] == cm[key], key
-    assert env["NEO4J_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": cm["JOB_NEO4J_SECRET"], "key": "password"}
-    policy = by_name(of_kind(rendered_overlay("dev"), "NetworkPolicy"), "cv-processor-deny-ingress")
-    assert policy["spec"]["podSelector"]["matchLabels"].items() <= job["spec"]["template"]["metadata"]["labels"].items()
+    assert "secretKeyRef" not in json.dumps(job) and "envFrom" not in c
+    policy = by_name(of_kind(rendered_overlay("dev"), "NetworkPolicy"), "cv-processor-jobs")
+    assert policy["metadata"]["namespace"] == job["metadata"]["namespace"]
+    assert policy["spec"]["podSelector"].get("matchLabels", {}).items() <= job["spec"]["template"]["metadata"]["labels"].items()
 
 
 def test_example_job_is_named_and_labelled_as_ingest_trigger_builds_it():

@@ -15,10 +15,12 @@ SETTINGS_STRUCTS = [
     ("shared/src/config.rs", "RedisSettings", "REDIS_"),
     ("shared/src/config.rs", "CacheSettings", "CACHE_"),
     ("functions/ingest-trigger/src/settings.rs", "LauncherChoice", ""),
+    ("functions/ingest-trigger/src/settings.rs", "RouteVars", ""),
     ("functions/ingest-trigger/src/settings.rs", "LocalSettings", "LOCAL_"),
     ("functions/ingest-trigger/src/kubernetes/settings.rs", "JobSettings", "JOB_"),
     ("functions/feature-service/src/settings.rs", "ServiceVars", ""),
     ("functions/cache-warmer/src/app.rs", "WarmVars", "WARM_"),
+    ("shared/src/auth/settings.rs", "PushAuthSettings", "PUSH_AUTH_"),
 ]
 CV_PROCESSOR_CLI = "functions/cv-processor/src/cli.rs"
 # Read outside the structs: tracing's filter (shared/src/telemetry.rs).
@@ -54,7 +56,8 @@ def test_the_settings_structs_are_found_and_name_the_known_variables():
     names = read_variables()
     for expected in ("PORT", "FEATURE_SET", "NEO4J_URI", "REDIS_TIMEOUT_MS", "CACHE_TTL_SECONDS", "LAUNCHER",
                      "JOB_NODE_SELECTOR", "ADMIN_TOKEN", "ACTIVE_VERSION_TTL_SECONDS", "WARM_LIMIT",
-                     "ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR", "GCS_BASE_URL"):
+                     "ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR", "GCS_BASE_URL", "ADMIN_TOKENS",
+                     "PUSH_AUTH_AUDIENCE", "PUSH_AUTH_SERVICE_ACCOUNT"):
         assert expected in names, expected
 
 

@@ -123,7 +123,7 @@ def test_pubsub_path_notifies_on_finalize_and_pushes_to_ingest_trigger(config):
 def test_cv_processor_identity_only_reads_the_bucket_through_workload_identity(config):
     wi = resources(config, "google_service_account_iam_member")["cv_processor_workload_identity"]
     assert wi["role"] == "roles/iam.workloadIdentityUser"
-    assert wi["member"].endswith("[${var.knative_namespace}/sightgraph-cv-processor]")
+    assert wi["member"].endswith("[${var.jobs_namespace}/sightgraph-cv-processor]"), "the Jobs' own namespace"
     grants = [b for b in resources(config, "google_storage_bucket_iam_member").values()]
     assert [g["role"] for g in grants] == ["roles/storage.objectViewer"]
     sa = resources(config, "google_service_account")["cv_processor"]
@@ -136,3 +136,34 @@ def test_neo4j_comes_from_the_official_chart_with_a_generated_password(config):
     assert release["version"] == "${var.neo4j_chart_version}"
     assert release["set_sensitive"][0]["value"] == "${random_password.neo4j.result}"
     assert "neo4j-password" in (TF / "secrets.tf").read_text()
+
+
+def test_the_jobs_namespace_enforces_the_restricted_pod_security_standard(config):
+    ns = resources(config, "kubernetes_namespace_v1")["jobs"]
+    labels = ns["metadata"][0]["labels"]
+    assert ns["metadata"][0]["name"] == "${var.jobs_namespace}"
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    variables = {n: b for block in config["variable"] for n, b in block.items()}
+    assert variables["jobs_namespace"]["default"] == "sightgraph-jobs" and variables["jobs_namespace"].get("validation")
+
+
+def test_neo4j_answers_only_the_four_functions_on_bolt(config):
+    policy = resources(config, "kubernetes_network_policy_v1")["neo4j_clients"]
+    spec = policy["spec"][0]
+    assert policy["metadata"][0]["namespace"] == "${kubernetes_namespace_v1.neo4j.metadata[0].name}"
+    assert spec["policy_types"] == ["Ingress"]
+    functions, own = spec["ingress"]
+    (peer,) = functions["from"]
+    assert peer["namespace_selector"][0]["match_labels"] == {
+        "kubernetes.io/metadata.name": "${kubernetes_namespace_v1.sightgraph.metadata[0].name}"}
+    (expr,) = peer["pod_selector"][0]["match_expressions"]
+    assert (expr["key"], expr["operator"]) == ("serving.knative.dev/service", "In")
+    assert sorted(expr["values"]) == ["cache-warmer", "feature-ingestor", "feature-service", "ingest-trigger"]
+    assert functions["ports"] == [{"protocol": "TCP", "port": "7687"}]
+    assert own["from"] == [{"pod_selector": [{}]}], "the release's own pods among themselves"
+
+
+def test_the_infra_config_map_gives_the_functions_memorystore_s_tls_url_and_ca(config):
+    data = resources(config, "kubernetes_config_map_v1")["infra"]["data"]
+    assert data["REDIS_URL"].startswith("rediss://"), "Memorystore has transit encryption"
+    assert "google_redis_instance.cache.server_ca_certs" in data["REDIS_CA_CERTS"]

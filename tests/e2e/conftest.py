@@ -62,6 +62,8 @@ def stack(tmp_path, pubsub_host):
         s.ingest_url = s.serve("ingest-trigger", {
             **graph_env,
             "LAUNCHER": "local",
+            # NB: the emulator signs no OIDC token; verification is off, as only development allows.
+            "PUSH_AUTH_DISABLED": "true",
             "LOG_FORMAT": "json",  # NB: Stack.handled reads it
             "LOCAL_PROCESSOR_BIN": str(binary("cv-processor")),
             "LOCAL_SINK": f"{ingestor}/",

@@ -2,7 +2,6 @@
 
 use axum::routing::{get, post};
 use axum::Router;
-use secrecy::SecretString;
 use shared::cache::SharedCache;
 use shared::config::{connect_cache, connect_graph};
 use shared::graph::SharedGraph;
@@ -13,6 +12,7 @@ use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::active::ActiveVersion;
+use crate::auth::AdminTokens;
 use crate::routes::{explore, images, lookups, versions};
 use crate::{openapi, Settings};
 
@@ -29,8 +29,8 @@ pub struct AppState {
     pub active: Arc<ActiveVersion>,
     /// Reads image bytes for `/images/{id}`.
     pub images: Arc<ObjectReader>,
-    /// Guards version switches; `None` disables them.
-    pub admin_token: Option<SecretString>,
+    /// Guards version switches and names their actor; empty disables them.
+    pub admins: AdminTokens,
 }
 
 /// Every route of the service plus the ops routes; CORS is open for reads
@@ -70,7 +70,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
             Duration::from_secs(settings.active_version_ttl_seconds),
         )),
         images: Arc::new(ObjectReader::new(settings.storage.clone())),
-        admin_token: settings.admin_token.clone(),
+        admins: settings.admins.clone(),
     };
     let mut router = router(state);
     if let Some(dir) = &settings.ui_dist {

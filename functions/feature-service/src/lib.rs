@@ -12,6 +12,7 @@ mod settings;
 
 pub use active::ActiveVersion;
 pub use app::{build, router, AppState};
+pub use auth::AdminTokens;
 pub use openapi::{OPENAPI_JSON, ROUTES};
 pub use settings::Settings;
 pub use shared::http::Application;

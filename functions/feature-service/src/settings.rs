@@ -6,11 +6,15 @@ use shared::config::{load, CacheConfig, GraphSettings, ServerSettings};
 use shared::storage::StorageConfig;
 use std::path::PathBuf;
 
+use crate::auth::AdminTokens;
+
 /// Settings without a prefix that only this function reads.
 #[derive(Debug, Clone, Deserialize)]
 struct ServiceVars {
-    /// Bearer token for version switches (from a Secret).
+    /// Bearer token for version switches, audited as actor `admin` (from a Secret).
     admin_token: Option<SecretString>,
+    /// `name:token,…`: one bearer token per actor, each audited under its name (from a Secret).
+    admin_tokens: Option<SecretString>,
     /// Seconds the active-version pointer is trusted before re-reading it.
     #[serde(default = "default_active_ttl")]
     active_version_ttl_seconds: u64,
@@ -35,8 +39,8 @@ pub struct Settings {
     pub graph: GraphSettings,
     /// REDIS_* / CACHE_*.
     pub cache: CacheConfig,
-    /// ADMIN_TOKEN.
-    pub admin_token: Option<SecretString>,
+    /// ADMIN_TOKEN / ADMIN_TOKENS.
+    pub admins: AdminTokens,
     /// ACTIVE_VERSION_TTL_SECONDS.
     pub active_version_ttl_seconds: u64,
     /// LOCAL_BUCKET_ROOT / GCS_BASE_URL.
@@ -49,15 +53,38 @@ impl Settings {
     /// Loads and validates every group.
     pub fn from_env() -> shared::Result<Self> {
         let vars: ServiceVars = load("")?;
+        let admins = AdminTokens::from_settings(vars.admin_token.as_ref(), vars.admin_tokens.as_ref())
+            .map_err(shared::Error::invalid)?;
         let storage = StorageConfig { local_bucket_root: vars.local_bucket_root, gcs_base_url: vars.gcs_base_url };
         Ok(Self {
             server: ServerSettings::from_env()?,
             graph: GraphSettings::from_env()?,
             cache: CacheConfig::from_env()?,
-            admin_token: vars.admin_token,
+            admins,
             active_version_ttl_seconds: vars.active_version_ttl_seconds,
             storage,
             ui_dist: vars.ui_dist,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> ServiceVars {
+        envy::from_iter(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+    }
+
+    #[test]
+    fn an_empty_admin_token_is_refused_at_start_naming_the_variable() {
+        for (name, value) in [("ADMIN_TOKEN", ""), ("ADMIN_TOKENS", ""), ("ADMIN_TOKENS", " , ")] {
+            let v = vars(&[(name, value)]);
+            let err = AdminTokens::from_settings(v.admin_token.as_ref(), v.admin_tokens.as_ref()).unwrap_err();
+            assert!(err.contains(name), "{name}={value:?}: {err}");
+        }
+        let unset = vars(&[]);
+        let tokens = AdminTokens::from_settings(unset.admin_token.as_ref(), unset.admin_tokens.as_ref()).unwrap();
+        assert_eq!(tokens.names().count(), 0, "unset disables version switches");
     }
 }

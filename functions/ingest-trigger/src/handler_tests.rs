@@ -11,7 +11,13 @@ const DOG_MD5: &str = "Dv4rj6BgnPZ9M62e2BEuZg==";
 async fn state(launcher: Arc<RecordingLauncher>) -> AppState {
     let graph = SqliteGraphStore::in_memory().unwrap();
     graph.ensure_schema().await.unwrap();
-    AppState { graph: Arc::new(graph), launcher, feature_set: FeatureSetName::default() }
+    AppState {
+        graph: Arc::new(graph),
+        launcher,
+        feature_set: FeatureSetName::default(),
+        push_auth: shared::auth::PushAuth::disabled_for_development(),
+        push_only: false,
+    }
 }
 
 fn finalized(name: &str, content_type: Option<&str>, md5: Option<&str>) -> GcsNotice {

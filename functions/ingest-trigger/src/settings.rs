@@ -1,6 +1,7 @@
 //! Everything the binary reads from the environment, loaded and validated once.
 
 use serde::Deserialize;
+use shared::auth::PushAuthSettings;
 use shared::config::{load, GraphSettings, ServerSettings};
 use std::path::PathBuf;
 
@@ -31,6 +32,14 @@ impl LauncherKind {
 #[derive(Deserialize)]
 struct LauncherChoice {
     launcher: Option<String>,
+}
+
+/// Which routes this instance serves.
+#[derive(Deserialize)]
+struct RouteVars {
+    /// Serve only `/pubsub/push` (a public ingest-trigger must not take unauthenticated CloudEvents).
+    #[serde(default)]
+    pubsub_push_only: bool,
 }
 
 /// `LOCAL_*`: how the local launcher runs `cv-processor`.
@@ -74,12 +83,17 @@ pub struct Settings {
     pub job: JobSettings,
     /// `LOCAL_*`.
     pub local: LocalSettings,
+    /// `PUSH_AUTH_*`: who may post to `/pubsub/push`.
+    pub push_auth: PushAuthSettings,
+    /// `PUBSUB_PUSH_ONLY`: no CloudEvent route (the pubsub-push component makes the Service public).
+    pub pubsub_push_only: bool,
 }
 
 impl Settings {
     /// Loads every group and validates the one the chosen launcher needs.
     pub fn from_env() -> Result<Self> {
         let LauncherChoice { launcher } = load("")?;
+        let RouteVars { pubsub_push_only } = load("")?;
         let launcher = LauncherKind::parse(launcher.as_deref().unwrap_or_default())?;
         let settings = Self {
             server: ServerSettings::from_env()?,
@@ -87,6 +101,8 @@ impl Settings {
             launcher,
             job: load("JOB_")?,
             local: load("LOCAL_")?,
+            push_auth: PushAuthSettings::from_env()?,
+            pubsub_push_only,
         };
         settings.validate()?;
         Ok(settings)
@@ -103,9 +119,9 @@ impl Settings {
         }
     }
 
-    /// The validated Job template (`JOB_*` plus the Neo4j connection the Job uses).
+    /// The validated Job template (`JOB_*`).
     pub fn job_template(&self) -> Result<JobTemplate> {
-        self.job.template(&self.graph.neo4j)
+        self.job.template()
     }
 }
 
@@ -124,6 +140,8 @@ mod tests {
             launcher,
             job: envy::prefixed("JOB_").from_iter(vars(job)).unwrap(),
             local: envy::prefixed("LOCAL_").from_iter(vars(&[])).unwrap(),
+            push_auth: envy::prefixed("PUSH_AUTH_").from_iter(vars(&[("PUSH_AUTH_DISABLED", "true")])).unwrap(),
+            pubsub_push_only: false,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use axum::routing::post;
 use axum::Router;
+use shared::auth::PushAuth;
 use shared::config::{connect_graph, ServerSettings};
 use shared::domain::FeatureSetName;
 use shared::graph::SharedGraph;
@@ -20,14 +21,21 @@ pub struct AppState {
     pub launcher: SharedLauncher,
     /// The feature set whose active model version decides what counts as processed.
     pub feature_set: FeatureSetName,
+    /// Who may post to `/pubsub/push`: verified Google OIDC tokens (off only in development).
+    pub push_auth: PushAuth,
+    /// Serve `/pubsub/push` only, without the CloudEvent route (when the Service is public).
+    pub push_only: bool,
 }
 
-/// The routes plus the shared ops routes and layers.
+/// The routes plus the shared ops routes and layers; `/pubsub/push` only with a verified token,
+/// `/` (CloudEvents from the broker) unless the instance serves pushes only.
 pub fn router(state: AppState) -> Router {
-    let app = Router::new()
-        .route("/", post(routes::cloudevent))
-        .route("/pubsub/push", post(routes::pubsub_push))
-        .with_state(state);
+    let push = state.push_auth.protect(Router::new().route("/pubsub/push", post(routes::pubsub_push)));
+    let events = match state.push_only {
+        true => Router::new(),
+        false => Router::new().route("/", post(routes::cloudevent)),
+    };
+    let app = events.merge(push).with_state(state);
     shared::http::with_ops(app)
 }
 
@@ -37,6 +45,8 @@ pub async fn build(settings: &Settings) -> Result<Application> {
         graph: connect_graph(&settings.graph).await?,
         launcher: connect_launcher(settings).await?,
         feature_set: settings.server.feature_set.clone(),
+        push_auth: PushAuth::from_settings(&settings.push_auth),
+        push_only: settings.pubsub_push_only,
     };
     bind(&settings.server, state).await
 }

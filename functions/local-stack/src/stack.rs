@@ -75,6 +75,9 @@ impl RunningStack {
             graph: graph.clone(),
             launcher: launcher.clone(),
             feature_set: config.feature_set.clone(),
+            // NB: the local stack binds loopback only and has no Pub/Sub in front of it.
+            push_auth: shared::auth::PushAuth::disabled_for_development(),
+            push_only: false,
         });
         let ingestor = feature_ingestor::router(feature_ingestor::AppState {
             graph: graph.clone(),
@@ -98,7 +101,7 @@ impl RunningStack {
                 local_bucket_root: Some(config.bucket_root.clone()),
                 gcs_base_url: None,
             })),
-            admin_token: None,
+            admins: Default::default(),
         });
         let broker = Broker::new(vec![
             Subscription {

@@ -1,4 +1,5 @@
-//! `/versions`: feature-set versions; switching and rolling back need the admin token.
+//! `/versions`: feature-set versions; switching and rolling back need an admin token, whose
+//! name is the audited actor.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -11,7 +12,6 @@ use shared::domain::{FeatureSetName, ModelVersion};
 use shared::http::ApiError;
 
 use super::bad_json;
-use crate::auth::require_admin;
 use crate::AppState;
 
 /// `GET /versions`.
@@ -27,11 +27,6 @@ pub struct ActivateRequest {
     version: ModelVersion,
 }
 
-fn actor(headers: &HeaderMap) -> String {
-    let who = headers.get("x-actor").and_then(|v| v.to_str().ok()).unwrap_or("api");
-    who.chars().filter(|c| c.is_ascii_graphic()).take(64).collect()
-}
-
 /// `POST /versions/{set}/activate`.
 pub async fn activate(
     State(state): State<AppState>,
@@ -39,16 +34,18 @@ pub async fn activate(
     headers: HeaderMap,
     body: Result<Json<ActivateRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    if let Err(denied) = require_admin(&headers, state.admin_token.as_ref()) {
-        return Ok(denied.into_response());
-    }
+    // NB: the audited actor is the name of the token that authenticated, never a request header.
+    let actor = match state.admins.authenticate(&headers) {
+        Ok(actor) => actor,
+        Err(denied) => return Ok(denied.into_response()),
+    };
     let set = FeatureSetName::parse(&set)?;
     let Json(req) = body.map_err(bad_json)?;
-    let change = state.graph.activate_version(&set, &req.version, &actor(&headers)).await?;
+    let change = state.graph.activate_version(&set, &req.version, actor).await?;
     if &set == state.active.set() {
         state.active.store(Some(change.to.clone()));
     }
-    tracing::info!(feature_set = %set, to = %change.to, "active version switched");
+    tracing::info!(feature_set = %set, to = %change.to, %actor, "active version switched");
     Ok(Json(json!({ "change": change })).into_response())
 }
 
@@ -58,14 +55,15 @@ pub async fn rollback(
     Path(set): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Err(denied) = require_admin(&headers, state.admin_token.as_ref()) {
-        return Ok(denied.into_response());
-    }
+    let actor = match state.admins.authenticate(&headers) {
+        Ok(actor) => actor,
+        Err(denied) => return Ok(denied.into_response()),
+    };
     let set = FeatureSetName::parse(&set)?;
-    let change = state.graph.rollback_version(&set, &actor(&headers)).await?;
+    let change = state.graph.rollback_version(&set, actor).await?;
     if &set == state.active.set() {
         state.active.store(Some(change.to.clone()));
     }
-    tracing::info!(feature_set = %set, to = %change.to, "active version rolled back");
+    tracing::info!(feature_set = %set, to = %change.to, %actor, "active version rolled back");
     Ok(Json(json!({ "change": change })).into_response())
 }

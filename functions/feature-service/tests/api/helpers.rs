@@ -1,7 +1,7 @@
 //! Spawns the real router over an in-memory SQLite store, an in-process
 //! cache and a temporary local bucket.
 
-use feature_service::{router, ActiveVersion, AppState};
+use feature_service::{router, ActiveVersion, AdminTokens, AppState};
 use shared::cache::MemoryCache;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
@@ -12,7 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const VERSION: &str = "det@1+emb@1";
-pub const TOKEN: &str = "s3cret-token";
+/// The token of the admin named `alice`.
+pub const TOKEN: &str = "s3cret-token-of-alice";
+/// The token of the admin named `bob`.
+pub const BOB_TOKEN: &str = "s3cret-token-of-bob";
 
 pub struct TestApp {
     pub server: TestServer,
@@ -33,7 +36,7 @@ pub async fn spawn_app() -> TestApp {
             local_bucket_root: Some(bucket.path().into()),
             gcs_base_url: None,
         })),
-        admin_token: Some(TOKEN.to_owned().into()),
+        admins: AdminTokens::from_settings(None, Some(&format!("alice:{TOKEN},bob:{BOB_TOKEN}").into())).unwrap(),
     };
     TestApp { server: spawn(router(state)).await, graph, bucket }
 }
@@ -55,9 +58,23 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: serde_json::Value, token: Option<&str>) -> (u16, serde_json::Value) {
+        self.post_with(path, body, token, &[]).await
+    }
+
+    /// `post` with extra request headers.
+    pub async fn post_with(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
         let mut r = self.server.client.post(self.server.url(path)).json(&body);
         if let Some(t) = token {
             r = r.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            r = r.header(*k, *v);
         }
         let r = r.send().await.unwrap();
         let status = r.status().as_u16();

@@ -155,7 +155,7 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
             local_bucket_root: Some(std::env::temp_dir()),
             gcs_base_url: None,
         })),
-        admin_token: None,
+        admins: Default::default(),
     };
     TestApp { server: spawn(router(state)).await, graph, set }
 }

@@ -50,7 +50,8 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         server: server_settings(&set),
         graph: graph.clone(),
         cache: cache.clone(),
-        admin_token: Some(SecretString::from("unused-token")),
+        admins: feature_service::AdminTokens::from_settings(Some(&SecretString::from("unused-token-0123456789")), None)
+            .unwrap(),
         active_version_ttl_seconds: 5,
         storage: StorageConfig::default(),
         ui_dist: None,

@@ -3,8 +3,8 @@
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSecurityContext, PodSpec, PodTemplateSpec,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Toleration, Volume, VolumeMount,
+    Capabilities, Container, EmptyDirVolumeSource, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec,
+    ResourceRequirements, SeccompProfile, SecurityContext, Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -131,30 +131,12 @@ fn container(template: &JobTemplate, request: &JobRequest, uri: &str) -> Contain
     }
 }
 
+/// NB: the processor reads its image and posts its document; it never touches Neo4j, so the
+/// Job gets no graph settings and no Secret at all (a leaked pod spec or a compromised model
+/// run learns no password).
 fn env(template: &JobTemplate) -> Vec<EnvVar> {
     let plain = |name: &str, value: &str| EnvVar { name: name.into(), value: Some(value.into()), ..Default::default() };
-    let mut env =
-        vec![plain("K_SINK", &template.sink), plain("RUST_LOG", &template.rust_log), plain("LOG_FORMAT", "json")];
-    if let Some(uri) = &template.neo4j.uri {
-        env.push(plain("NEO4J_URI", uri));
-        env.push(plain("NEO4J_USER", &template.neo4j.user));
-        if let Some(db) = &template.neo4j.database {
-            env.push(plain("NEO4J_DATABASE", db));
-        }
-        env.push(EnvVar {
-            name: "NEO4J_PASSWORD".into(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: template.neo4j_secret.clone(),
-                    key: "password".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        });
-    }
-    env
+    vec![plain("K_SINK", &template.sink), plain("RUST_LOG", &template.rust_log), plain("LOG_FORMAT", "json")]
 }
 
 fn runtime_default() -> SeccompProfile {

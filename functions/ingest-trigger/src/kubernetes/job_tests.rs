@@ -1,10 +1,10 @@
 use super::*;
-use crate::kubernetes::{Neo4jEnv, Quantity as Qty};
+use crate::kubernetes::Quantity as Qty;
 use shared::domain::{JobName, ObjectUri};
 
 pub(crate) fn template() -> JobTemplate {
     JobTemplate {
-        namespace: Some("sightgraph".into()),
+        namespace: Some("sightgraph-jobs".into()),
         image: "sightgraph/cv-processor:0.1.0".into(),
         service_account: Some("sightgraph-cv-processor".into()),
         gpu_count: 1,
@@ -13,12 +13,6 @@ pub(crate) fn template() -> JobTemplate {
         memory_limit: Qty::parse("8Gi").unwrap(),
         backoff_limit: 2,
         ttl_seconds: 3600,
-        neo4j_secret: "sightgraph-neo4j".into(),
-        neo4j: Neo4jEnv {
-            uri: Some("neo4j://neo4j:7687".into()),
-            user: "neo4j".into(),
-            database: Some("neo4j".into()),
-        },
         sink: "http://broker/sightgraph/default".into(),
         node_selector: BTreeMap::from([("cloud.google.com/gke-accelerator".into(), "nvidia-tesla-t4".into())]),
         rust_log: "info".into(),
@@ -46,7 +40,7 @@ fn env_of(c: &Container) -> BTreeMap<String, EnvVar> {
 fn the_job_is_named_after_the_request_with_retry_and_cleanup_from_config() {
     let job = build_job(&template(), &request());
     assert_eq!(job.metadata.name.as_deref(), Some(request().name.as_str()));
-    assert_eq!(job.metadata.namespace.as_deref(), Some("sightgraph"));
+    assert_eq!(job.metadata.namespace.as_deref(), Some("sightgraph-jobs"));
     let spec = job.spec.as_ref().unwrap();
     assert_eq!(spec.backoff_limit, Some(2));
     assert_eq!(spec.ttl_seconds_after_finished, Some(3600));
@@ -113,17 +107,17 @@ fn a_cpu_only_template_asks_for_no_gpu_and_tolerates_no_taint() {
 }
 
 #[test]
-fn neo4j_is_passed_explicitly_with_the_password_from_the_secret() {
+fn the_job_gets_its_sink_and_log_settings_and_no_graph_settings_or_secrets() {
     let job = build_job(&template(), &request());
-    let env = env_of(&pod(&job).containers[0]);
-    assert_eq!(env["NEO4J_URI"].value.as_deref(), Some("neo4j://neo4j:7687"));
-    assert_eq!(env["NEO4J_USER"].value.as_deref(), Some("neo4j"));
-    assert_eq!(env["NEO4J_DATABASE"].value.as_deref(), Some("neo4j"));
+    let c = &pod(&job).containers[0];
+    let env = env_of(c);
+    let names: Vec<&str> = env.keys().map(String::as_str).collect();
+    assert_eq!(names, ["K_SINK", "LOG_FORMAT", "RUST_LOG"], "the processor never reads Neo4j");
     assert_eq!(env["K_SINK"].value.as_deref(), Some("http://broker/sightgraph/default"));
-    let password = &env["NEO4J_PASSWORD"];
-    assert!(password.value.is_none(), "the password never appears in the spec");
-    let secret = password.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
-    assert_eq!((secret.name.as_str(), secret.key.as_str()), ("sightgraph-neo4j", "password"));
+    assert!(env.values().all(|e| e.value_from.is_none()), "no value comes from a Secret or elsewhere");
+    assert!(c.env_from.is_none(), "no ConfigMap or Secret is mounted whole");
+    let json = serde_json::to_string(&job).unwrap();
+    assert!(!json.contains("secretKeyRef") && !json.contains("NEO4J"), "{json}");
 }
 
 #[test]

@@ -35,7 +35,7 @@ async fn a_launch_posts_the_built_job_to_the_namespaced_jobs_endpoint() {
 
     assert_eq!(outcome.unwrap(), LaunchOutcome::Created);
     assert_eq!(method, http::Method::POST);
-    assert_eq!(path, "/apis/batch/v1/namespaces/sightgraph/jobs");
+    assert_eq!(path, "/apis/batch/v1/namespaces/sightgraph-jobs/jobs");
     assert_eq!(sent, created, "the body is exactly the built Job");
 }
 

@@ -8,4 +8,4 @@ mod settings;
 pub use job::build_job;
 pub use launcher::{create_job, KubernetesLauncher};
 pub use quantity::Quantity;
-pub use settings::{JobSettings, JobTemplate, Neo4jEnv};
+pub use settings::{JobSettings, JobTemplate};

@@ -1,7 +1,6 @@
 //! `JOB_*`: the template every processing Job is built from, validated at start.
 
 use serde::Deserialize;
-use shared::config::Neo4jSettings;
 use std::collections::BTreeMap;
 
 use super::Quantity;
@@ -34,9 +33,6 @@ pub struct JobSettings {
     /// Seconds a finished Job is kept.
     #[serde(default = "default_ttl_seconds")]
     pub ttl_seconds: i32,
-    /// Secret holding the Neo4j password under key `password`.
-    #[serde(default = "default_neo4j_secret")]
-    pub neo4j_secret: String,
     /// Where the Job sends its feature document (the broker); required for the Kubernetes launcher.
     pub sink: Option<String>,
     /// `key=value[,key=value]` node selector for GPU nodes; empty for none.
@@ -65,25 +61,11 @@ fn default_backoff_limit() -> i32 {
 fn default_ttl_seconds() -> i32 {
     3600
 }
-fn default_neo4j_secret() -> String {
-    "sightgraph-neo4j".into()
-}
 fn default_node_selector() -> String {
     "cloud.google.com/gke-accelerator=nvidia-tesla-t4".into()
 }
 fn default_rust_log() -> String {
     "info".into()
-}
-
-/// The Neo4j connection the Job is given explicitly; the password comes from the Secret.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Neo4jEnv {
-    /// `NEO4J_URI`.
-    pub uri: Option<String>,
-    /// `NEO4J_USER`.
-    pub user: String,
-    /// `NEO4J_DATABASE`.
-    pub database: Option<String>,
 }
 
 /// A validated Job template: everything [`super::build_job`] needs besides the request.
@@ -107,10 +89,6 @@ pub struct JobTemplate {
     pub backoff_limit: i32,
     /// Seconds a finished Job is kept.
     pub ttl_seconds: i32,
-    /// Neo4j password Secret name.
-    pub neo4j_secret: String,
-    /// Neo4j connection passed as plain env.
-    pub neo4j: Neo4jEnv,
     /// Feature document sink.
     pub sink: String,
     /// Node selector.
@@ -121,7 +99,7 @@ pub struct JobTemplate {
 
 impl JobSettings {
     /// Validates the settings into a template; errors name the variable.
-    pub fn template(&self, neo4j: &Neo4jSettings) -> Result<JobTemplate> {
+    pub fn template(&self) -> Result<JobTemplate> {
         let required = |value: &Option<String>, variable: &'static str| {
             value
                 .as_deref()
@@ -153,8 +131,6 @@ impl JobSettings {
             memory_limit,
             backoff_limit: self.backoff_limit,
             ttl_seconds: self.ttl_seconds,
-            neo4j_secret: self.neo4j_secret.clone(),
-            neo4j: Neo4jEnv { uri: neo4j.uri.clone(), user: neo4j.user.clone(), database: neo4j.database.clone() },
             sink: required(&self.sink, "JOB_SINK")?,
             node_selector: parse_selector(&self.node_selector)?,
             rust_log: self.rust_log.clone(),
@@ -181,19 +157,13 @@ mod tests {
         envy::prefixed("JOB_").from_iter(vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
     }
 
-    fn neo4j() -> Neo4jSettings {
-        envy::prefixed("NEO4J_").from_iter([("NEO4J_URI".to_string(), "neo4j://db:7687".to_string())]).unwrap()
-    }
-
     const MINIMAL: [(&str, &str); 2] = [("JOB_IMAGE", "cv:1"), ("JOB_SINK", "http://broker")];
 
     #[test]
     fn defaults_match_the_deployed_config_map() {
-        let t = job_settings(&MINIMAL).template(&neo4j()).unwrap();
+        let t = job_settings(&MINIMAL).template().unwrap();
         assert_eq!((t.gpu_count, t.backoff_limit, t.ttl_seconds), (1, 2, 3600));
         assert_eq!((t.cpu_request.as_str(), t.memory_request.as_str(), t.memory_limit.as_str()), ("2", "4Gi", "8Gi"));
-        assert_eq!(t.neo4j_secret, "sightgraph-neo4j");
-        assert_eq!(t.neo4j.uri.as_deref(), Some("neo4j://db:7687"));
         assert_eq!(t.node_selector["cloud.google.com/gke-accelerator"], "nvidia-tesla-t4");
     }
 
@@ -210,7 +180,7 @@ mod tests {
             let mut vars = MINIMAL.to_vec();
             vars.retain(|(k, _)| *k != var.0);
             vars.push(var);
-            let err = job_settings(&vars).template(&neo4j()).expect_err(var.0).to_string();
+            let err = job_settings(&vars).template().expect_err(var.0).to_string();
             assert!(err.contains(named), "{var:?} must name {named}: {err}");
         }
     }
@@ -219,6 +189,6 @@ mod tests {
     fn an_empty_node_selector_means_none() {
         let mut vars = MINIMAL.to_vec();
         vars.push(("JOB_NODE_SELECTOR", ""));
-        assert!(job_settings(&vars).template(&neo4j()).unwrap().node_selector.is_empty());
+        assert!(job_settings(&vars).template().unwrap().node_selector.is_empty());
     }
 }

@@ -7,6 +7,7 @@ mod fakes;
 pub use fakes::{feature_document, RecordingLauncher};
 
 use ingest_trigger::AppState;
+use shared::auth::PushAuth;
 use shared::config::ServerSettings;
 use shared::domain::FeatureSetName;
 use shared::graph::sqlite::SqliteGraphStore;
@@ -45,20 +46,54 @@ impl TestApp {
         let url = format!("{}/pubsub/push", self.address);
         self.client.post(url).header("content-type", "application/json").body(body).send().await.unwrap()
     }
+
+    /// Sends a fixture request with `Authorization: <authorization>` when given.
+    pub async fn send_as(&self, fixture: &FixtureRequest, authorization: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(fixture.method.parse().expect("fixture method"), format!("{}{}", self.address, fixture.path));
+        for (k, v) in &fixture.headers {
+            req = req.header(k, v);
+        }
+        if let Some(value) = authorization {
+            req = req.header("authorization", value);
+        }
+        req.body(fixture.body_bytes()).send().await.expect("request reaches the app")
+    }
 }
 
-/// The app with a launcher that accepts everything.
+/// The app with a launcher that accepts everything (push verification off, as in development).
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(RecordingLauncher::new()).await
 }
 
 /// The app with the given launcher.
 pub async fn spawn_app_with(launcher: Arc<RecordingLauncher>) -> TestApp {
+    spawn_app_verifying(launcher, PushAuth::disabled_for_development()).await
+}
+
+/// The app with the given launcher and push verification.
+pub async fn spawn_app_verifying(launcher: Arc<RecordingLauncher>, push_auth: PushAuth) -> TestApp {
+    spawn(launcher, push_auth, false).await
+}
+
+/// The app as the pubsub-push component deploys it: `/pubsub/push` only, with verification.
+pub async fn spawn_push_only(push_auth: PushAuth) -> TestApp {
+    spawn(RecordingLauncher::new(), push_auth, true).await
+}
+
+async fn spawn(launcher: Arc<RecordingLauncher>, push_auth: PushAuth, push_only: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteGraphStore::open(&dir.path().join("graph.db")).unwrap();
     store.ensure_schema().await.unwrap();
     let graph: SharedGraph = Arc::new(store);
-    let state = AppState { graph: graph.clone(), launcher: launcher.clone(), feature_set: FeatureSetName::default() };
+    let state = AppState {
+        graph: graph.clone(),
+        launcher: launcher.clone(),
+        feature_set: FeatureSetName::default(),
+        push_auth,
+        push_only,
+    };
     let server = ServerSettings {
         port: 0,
         host: "127.0.0.1".into(),

@@ -4,4 +4,5 @@ mod contract;
 mod dedup;
 mod fixtures;
 mod helpers;
+mod push_auth;
 mod redelivery;
