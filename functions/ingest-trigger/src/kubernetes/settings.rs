@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Quantity;
 use crate::{Error, Result};
+use shared::pubsub::TopicName;
 
 /// `JOB_*` as read from the environment; [`JobSettings::template`] validates it.
 #[derive(Debug, Clone, Deserialize)]
@@ -37,8 +38,16 @@ pub struct JobSettings {
     /// Secret holding the Neo4j password under key `password`.
     #[serde(default = "default_neo4j_secret")]
     pub neo4j_secret: String,
-    /// Where the Job sends its feature document (the broker); required for the Kubernetes launcher.
+    /// Where the Job posts its feature document as a CloudEvent (a broker URL); one of
+    /// this and `pubsub_topic` is required for the Kubernetes launcher.
     pub sink: Option<String>,
+    /// Pub/Sub topic the Job publishes its feature document to (`projects/P/topics/T`):
+    /// the durable hand-off to feature-ingestor.
+    pub pubsub_topic: Option<String>,
+    /// Seconds a Job may run in all (pending, pulling, every retry) before Kubernetes
+    /// fails it (`activeDeadlineSeconds`): bounds a stuck pod.
+    #[serde(default = "default_active_deadline_seconds")]
+    pub active_deadline_seconds: i64,
     /// `key=value[,key=value]` node selector for GPU nodes; empty for none.
     #[serde(default = "default_node_selector")]
     pub node_selector: String,
@@ -65,6 +74,11 @@ fn default_backoff_limit() -> i32 {
 fn default_ttl_seconds() -> i32 {
     3600
 }
+fn default_active_deadline_seconds() -> i64 {
+    // NB: generous on purpose: it counts from the Job's start, so it includes scaling the
+    // GPU pool up from zero and pulling the multi-GB CUDA image on a fresh node.
+    1800
+}
 fn default_neo4j_secret() -> String {
     "sightgraph-neo4j".into()
 }
@@ -84,6 +98,15 @@ pub struct Neo4jEnv {
     pub user: String,
     /// `NEO4J_DATABASE`.
     pub database: Option<String>,
+}
+
+/// Where a Job hands its feature document on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobOutput {
+    /// Publish to a Pub/Sub topic (`--publish`): durable, acknowledged before exit 0.
+    PubSub(TopicName),
+    /// POST a CloudEvent to a URL (`--sink`).
+    Sink(String),
 }
 
 /// A validated Job template: everything [`super::build_job`] needs besides the request.
@@ -111,8 +134,10 @@ pub struct JobTemplate {
     pub neo4j_secret: String,
     /// Neo4j connection passed as plain env.
     pub neo4j: Neo4jEnv,
-    /// Feature document sink.
-    pub sink: String,
+    /// Where the feature document goes.
+    pub output: JobOutput,
+    /// `activeDeadlineSeconds`.
+    pub active_deadline_seconds: i64,
     /// Node selector.
     pub node_selector: BTreeMap<String, String>,
     /// `RUST_LOG` inside the Job.
@@ -143,6 +168,9 @@ impl JobSettings {
         if self.backoff_limit < 0 || self.ttl_seconds < 0 {
             return Err(Error::setting("JOB_BACKOFF_LIMIT/JOB_TTL_SECONDS", "must not be negative"));
         }
+        if self.active_deadline_seconds <= 0 {
+            return Err(Error::setting("JOB_ACTIVE_DEADLINE_SECONDS", "must be a positive number of seconds"));
+        }
         Ok(JobTemplate {
             namespace: self.namespace.clone().filter(|n| !n.trim().is_empty()),
             image: required(&self.image, "JOB_IMAGE")?,
@@ -155,10 +183,31 @@ impl JobSettings {
             ttl_seconds: self.ttl_seconds,
             neo4j_secret: self.neo4j_secret.clone(),
             neo4j: Neo4jEnv { uri: neo4j.uri.clone(), user: neo4j.user.clone(), database: neo4j.database.clone() },
-            sink: required(&self.sink, "JOB_SINK")?,
+            output: self.output()?,
+            active_deadline_seconds: self.active_deadline_seconds,
             node_selector: parse_selector(&self.node_selector)?,
             rust_log: self.rust_log.clone(),
         })
+    }
+}
+
+impl JobSettings {
+    fn output(&self) -> Result<JobOutput> {
+        let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        match (set(&self.pubsub_topic), set(&self.sink)) {
+            (Some(topic), None) => TopicName::parse(&topic)
+                .map(JobOutput::PubSub)
+                .map_err(|e| Error::setting("JOB_PUBSUB_TOPIC", e.to_string())),
+            (None, Some(sink)) => Ok(JobOutput::Sink(sink)),
+            (Some(_), Some(_)) => Err(Error::setting(
+                "JOB_PUBSUB_TOPIC/JOB_SINK",
+                "set one of them: the topic (durable) or the sink URL, not both",
+            )),
+            (None, None) => Err(Error::setting(
+                "JOB_PUBSUB_TOPIC/JOB_SINK",
+                "one is required when LAUNCHER=kubernetes (JOB_PUBSUB_TOPIC, the durable hand-off, in production)",
+            )),
+        }
     }
 }
 
@@ -195,6 +244,25 @@ mod tests {
         assert_eq!(t.neo4j_secret, "sightgraph-neo4j");
         assert_eq!(t.neo4j.uri.as_deref(), Some("neo4j://db:7687"));
         assert_eq!(t.node_selector["cloud.google.com/gke-accelerator"], "nvidia-tesla-t4");
+        assert_eq!(t.active_deadline_seconds, 1800);
+        assert_eq!(t.output, JobOutput::Sink("http://broker".into()));
+    }
+
+    #[test]
+    fn the_document_goes_to_exactly_one_of_a_topic_or_a_sink() {
+        let topic = ("JOB_PUBSUB_TOPIC", "projects/sightgraph-dev/topics/sightgraph-dev-features");
+        let t = job_settings(&[("JOB_IMAGE", "cv:1"), topic]).template(&neo4j()).unwrap();
+        assert_eq!(t.output, JobOutput::PubSub(TopicName::parse(topic.1).unwrap()));
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let cases: [(Vars, &str); 3] = [
+            (&[("JOB_IMAGE", "cv:1"), topic, ("JOB_SINK", "http://broker")], "not both"),
+            (&[("JOB_IMAGE", "cv:1")], "one is required"),
+            (&[("JOB_IMAGE", "cv:1"), ("JOB_PUBSUB_TOPIC", "features")], "JOB_PUBSUB_TOPIC"),
+        ];
+        for (vars, expected) in cases {
+            let err = job_settings(vars).template(&neo4j()).expect_err(expected).to_string();
+            assert!(err.contains(expected), "{vars:?}: {err}");
+        }
     }
 
     #[test]
@@ -205,6 +273,7 @@ mod tests {
             (("JOB_MEMORY_LIMIT", "1Gi"), "JOB_MEMORY_LIMIT"),
             (("JOB_NODE_SELECTOR", "gpu"), "JOB_NODE_SELECTOR"),
             (("JOB_IMAGE", " "), "JOB_IMAGE"),
+            (("JOB_ACTIVE_DEADLINE_SECONDS", "0"), "JOB_ACTIVE_DEADLINE_SECONDS"),
         ];
         for (var, named) in cases {
             let mut vars = MINIMAL.to_vec();

@@ -35,7 +35,7 @@ const VECTOR_DDL: &str = "CREATE VECTOR INDEX feature_embedding IF NOT EXISTS FO
 
 /// Creates everything; returns whether the vector index is usable.
 pub(super) async fn ensure(graph: &Graph) -> Result<bool> {
-    for ddl in DDL {
+    for ddl in DDL.iter().chain([&super::locations::DDL]) {
         run_ddl(graph, ddl).await?;
     }
     match run_ddl(graph, VECTOR_DDL).await {
