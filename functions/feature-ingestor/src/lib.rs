@@ -8,6 +8,6 @@ mod handler;
 pub mod push;
 
 pub use app::{build, cloudevent_routes, router, routes, AppState, Settings, MAX_REQUEST_BYTES};
-pub use push::{push_routes, PushOutcome};
 pub use handler::{handle, parse_document, Outcome};
+pub use push::{push_routes, PushOutcome};
 pub use shared::http::Application;

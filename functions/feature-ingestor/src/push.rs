@@ -9,7 +9,7 @@
 //! log line: redelivering it would only fail again (docs/deploy.md, "Delivery guarantees").
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -65,7 +65,11 @@ impl PushOutcome {
 
 /// The push route alone, so that a layer (the OIDC token check) can wrap just it.
 pub fn push_routes(state: AppState) -> Router {
-    Router::new().route("/pubsub/push", post(pubsub_push)).with_state(state)
+    // NB: axum buffers bodies up to 2 MB by default; a push of a large document is bigger.
+    Router::new()
+        .route("/pubsub/push", post(pubsub_push))
+        .layer(DefaultBodyLimit::max(crate::MAX_REQUEST_BYTES))
+        .with_state(state)
 }
 
 /// `POST /pubsub/push`.

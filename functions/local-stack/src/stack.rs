@@ -80,7 +80,8 @@ impl RunningStack {
         let (args, dead_letter) = match (&config.pubsub, &wiring) {
             (Some(pubsub), Some(wiring)) => {
                 env.push(("PUBSUB_EMULATOR_HOST".into(), pubsub.emulator_host.clone()));
-                let publisher = PublisherConfig { emulator_host: Some(pubsub.emulator_host.clone()), ..Default::default() };
+                let publisher =
+                    PublisherConfig { emulator_host: Some(pubsub.emulator_host.clone()), ..Default::default() };
                 let dead_letter = Publisher::new(wiring.dead_letter_topic.clone(), publisher)?;
                 (vec!["--publish".into(), wiring.topic.to_string()], Some(dead_letter))
             }

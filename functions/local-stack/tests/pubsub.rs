@@ -21,7 +21,10 @@ async fn with_pubsub_a_document_reaches_the_graph_through_the_emulator() {
         return;
     };
     for var in ["ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR"] {
-        assert!(std::env::var_os(var).is_some(), "{var} is unset: run `just models` and `source scripts/models/env.sh`");
+        assert!(
+            std::env::var_os(var).is_some(),
+            "{var} is unset: run `just models` and `source scripts/models/env.sh`"
+        );
     }
     // Arrange
     let work = tempfile::tempdir().unwrap();

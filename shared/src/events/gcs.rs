@@ -92,7 +92,8 @@ const IMAGE_CONTENT_TYPES: [&str; 11] = [
     "image/tiff-fx",
 ];
 /// Content types that say nothing about the format: the extension decides.
-const GENERIC_CONTENT_TYPES: [&str; 3] = ["application/octet-stream", "binary/octet-stream", "application/x-www-form-urlencoded"];
+const GENERIC_CONTENT_TYPES: [&str; 3] =
+    ["application/octet-stream", "binary/octet-stream", "application/x-www-form-urlencoded"];
 
 impl ObjectFinalized {
     /// Parses a CloudEvent; other GCS event types become [`GcsNotice::Ignored`].
@@ -172,9 +173,9 @@ impl ObjectFinalized {
             .filter(|ct| !ct.is_empty() && !GENERIC_CONTENT_TYPES.contains(&ct.as_str()));
         match essence {
             Some(ct) if IMAGE_CONTENT_TYPES.contains(&ct.as_str()) => None,
-            Some(ct) if ct.starts_with("image/") => {
-                Some(format!("content type {ct} is an image format the decoder does not read (jpeg, png, webp, gif, bmp, tiff)"))
-            }
+            Some(ct) if ct.starts_with("image/") => Some(format!(
+                "content type {ct} is an image format the decoder does not read (jpeg, png, webp, gif, bmp, tiff)"
+            )),
             Some(ct) => Some(format!("content type {ct} is not an image")),
             None => {
                 let ext = self.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
@@ -182,7 +183,9 @@ impl ObjectFinalized {
                 match ext.as_str() {
                     e if IMAGE_EXTENSIONS.contains(&e) => None,
                     "" => Some(format!("no extension and content type {content_type}: not recognisably an image")),
-                    e => Some(format!("extension .{e} (content type {content_type}) is not a format the decoder reads")),
+                    e => {
+                        Some(format!("extension .{e} (content type {content_type}) is not a format the decoder reads"))
+                    }
                 }
             }
         }

@@ -128,7 +128,8 @@ mod tests {
     fn other_notifications_are_ignored_and_missing_attributes_rejected() {
         let archived = push(json!({"eventType":"OBJECT_ARCHIVE","bucketId":"raw","objectId":"x"}), None);
         assert!(matches!(archived.to_notice().unwrap(), GcsNotice::Ignored { .. }));
-        let del = push(json!({"eventType":"OBJECT_DELETE","bucketId":"raw","objectId":"x","objectGeneration":"3"}), None);
+        let del =
+            push(json!({"eventType":"OBJECT_DELETE","bucketId":"raw","objectId":"x","objectGeneration":"3"}), None);
         let GcsNotice::Deleted(o) = del.to_notice().unwrap() else { panic!("a delete") };
         assert_eq!(o.uri().to_string(), "gs://raw/x#3");
         let missing = push(json!({"eventType":"OBJECT_FINALIZE","bucketId":"raw"}), None);

@@ -63,7 +63,12 @@ impl FakePubSub {
     }
 }
 
-async fn publish(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
+async fn publish(
+    State(state): State<FakeState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
     *state.requests.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     let status = {
         let mut script = state.script.lock().unwrap_or_else(|p| p.into_inner());
@@ -80,9 +85,16 @@ async fn publish(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, J
     let mut stored = state.stored.lock().unwrap_or_else(|p| p.into_inner());
     let mut ids = vec![];
     for m in body["messages"].as_array().cloned().unwrap_or_default() {
-        let data = base64::engine::general_purpose::STANDARD.decode(m["data"].as_str().unwrap_or_default()).unwrap_or_default();
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(m["data"].as_str().unwrap_or_default())
+            .unwrap_or_default();
         let attributes = serde_json::from_value(m["attributes"].clone()).unwrap_or_default();
-        stored.push(Received { topic: topic.clone(), data, attributes, authorized: headers.contains_key("authorization") });
+        stored.push(Received {
+            topic: topic.clone(),
+            data,
+            attributes,
+            authorized: headers.contains_key("authorization"),
+        });
         ids.push(format!("fake-{}", stored.len()));
     }
     (StatusCode::OK, Json(json!({"messageIds": ids})))

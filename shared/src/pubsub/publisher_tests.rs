@@ -8,7 +8,8 @@ async fn fake(script: &[u16]) -> (FakePubSub, Publisher) {
 }
 
 fn publisher(emulator_host: Option<String>) -> Publisher {
-    let config = PublisherConfig { emulator_host, attempts: 3, backoff: Duration::from_millis(5), ..Default::default() };
+    let config =
+        PublisherConfig { emulator_host, attempts: 3, backoff: Duration::from_millis(5), ..Default::default() };
     Publisher::new(TopicName::parse("projects/p/topics/features").unwrap(), config).unwrap()
 }
 

@@ -32,9 +32,9 @@ impl PubSubSettings {
     pub fn dead_letter_topic(&self) -> Result<Option<TopicName>> {
         match self.dead_letter_topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
-            Some(t) => TopicName::parse(t)
-                .map(Some)
-                .map_err(|e| Error::invalid(format!("PUBSUB_DEAD_LETTER_TOPIC: {e}"))),
+            Some(t) => {
+                TopicName::parse(t).map(Some).map_err(|e| Error::invalid(format!("PUBSUB_DEAD_LETTER_TOPIC: {e}")))
+            }
         }
     }
 

@@ -1,12 +1,12 @@
 //! Spawns the real router with an in-memory SQLite store and cache.
 
+use base64::Engine;
 use feature_ingestor::{routes, AppState};
 use shared::cache::{CacheKey, FeatureCache, MemoryCache};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
-use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
-use base64::Engine;
 use shared::pubsub::{event_attributes, Publisher, PublisherConfig, TopicName};
+use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
 use shared::testing::{spawn, TestServer};
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -42,6 +42,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         server: server_settings(&set),
         graph: graph.clone(),
         cache: cache.clone(),
+        pubsub: Default::default(),
     })
     .await
     .expect("feature-ingestor builds");

@@ -105,8 +105,14 @@ fn the_container_runs_the_processor_on_the_image_and_publishes_to_the_topic() {
     let c = &pod(&job).containers[0];
     assert_eq!(c.image.as_deref(), Some("sightgraph/cv-processor:0.1.0"));
     let name = request().name.to_string();
-    let expected =
-        ["--image-uri", "gs://sightgraph-raw/photos/dog.jpg#1700000000000000", "--job-id", name.as_str(), "--publish", TOPIC];
+    let expected = [
+        "--image-uri",
+        "gs://sightgraph-raw/photos/dog.jpg#1700000000000000",
+        "--job-id",
+        name.as_str(),
+        "--publish",
+        TOPIC,
+    ];
     assert_eq!(c.args.as_deref().unwrap(), expected.map(String::from).as_slice());
     let env = env_of(c);
     assert_eq!(env["CV_PUBSUB_TOPIC"].value.as_deref(), Some(TOPIC));

@@ -7,7 +7,9 @@ use tower_test::mock;
 
 /// A launcher talking to a mock API server that answers the requests it gets, in order,
 /// with `answers`; returns the launch result and (method, path, body) of each request.
-async fn launch_through(answers: Vec<(StatusCode, Value)>) -> (Result<LaunchOutcome>, Vec<(http::Method, String, Value)>) {
+async fn launch_through(
+    answers: Vec<(StatusCode, Value)>,
+) -> (Result<LaunchOutcome>, Vec<(http::Method, String, Value)>) {
     let (service, mut handle) = mock::pair::<Request<Body>, Response<Body>>();
     let server = tokio::spawn(async move {
         let mut seen = vec![];
@@ -16,7 +18,8 @@ async fn launch_through(answers: Vec<(StatusCode, Value)>) -> (Result<LaunchOutc
             let (method, path) = (req.method().clone(), req.uri().path().to_owned());
             let bytes = req.into_body().collect_bytes().await.unwrap();
             let sent: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
-            let answer = Response::builder().status(status).body(Body::from(serde_json::to_vec(&body).unwrap())).unwrap();
+            let answer =
+                Response::builder().status(status).body(Body::from(serde_json::to_vec(&body).unwrap())).unwrap();
             send.send_response(answer);
             seen.push((method, path, sent));
         }
@@ -67,7 +70,10 @@ async fn an_existing_job_that_has_not_failed_counts_as_already_launched() {
 
     assert_eq!(outcome.unwrap(), LaunchOutcome::AlreadyExists);
     let name = request().name.to_string();
-    assert_eq!((seen[1].0.clone(), seen[1].1.clone()), (http::Method::GET, format!("/apis/batch/v1/namespaces/sightgraph/jobs/{name}")));
+    assert_eq!(
+        (seen[1].0.clone(), seen[1].1.clone()),
+        (http::Method::GET, format!("/apis/batch/v1/namespaces/sightgraph/jobs/{name}"))
+    );
 }
 
 #[tokio::test]
@@ -89,8 +95,10 @@ async fn an_existing_job_that_failed_is_reported_with_its_reason_and_not_relaunc
 #[tokio::test]
 async fn the_failed_condition_reason_is_read_from_any_failure_kind() {
     let cases = [
-        (json!([{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]),
-         Some("BackoffLimitExceeded: Job has reached the specified backoff limit")),
+        (
+            json!([{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]),
+            Some("BackoffLimitExceeded: Job has reached the specified backoff limit"),
+        ),
         (json!([{"type": "Failed", "status": "True", "reason": "DeadlineExceeded"}]), Some("DeadlineExceeded")),
         (json!([{"type": "Complete", "status": "True"}]), None),
         (json!([{"type": "Failed", "status": "False", "reason": "x"}]), None),

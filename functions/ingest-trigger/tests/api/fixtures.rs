@@ -62,7 +62,10 @@ async fn every_removed_fixture_removes_its_location_and_launches_nothing() {
 
         assert_eq!(status, 200, "{name}: {body}");
         assert_eq!(body["outcome"], "location_removed", "{name}: {body}");
-        assert!(body["location"].as_str().is_some_and(|l| l.starts_with("gs://sightgraph-raw/photos/")), "{name}: {body}");
+        assert!(
+            body["location"].as_str().is_some_and(|l| l.starts_with("gs://sightgraph-raw/photos/")),
+            "{name}: {body}"
+        );
         assert!(app.launcher.launched().is_empty(), "{name} must launch nothing");
     }
 }
