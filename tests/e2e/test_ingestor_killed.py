@@ -13,6 +13,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 import uuid
 
@@ -80,7 +81,7 @@ class Ingestor:
                     entry = json.loads(line)
                 except ValueError:
                     continue
-                if entry.get("fields", {}).get("message") == "pubsub message received":
+                if entry.get("message") == "pubsub message received":
                     ids.append(entry.get("span", {}).get("message_id"))
         return ids
 
@@ -142,17 +143,32 @@ def test_killing_the_ingestor_mid_stream_loses_and_duplicates_nothing(wired):
     per_doc = {"objects": len(base["objects"]), "relations": len(base["relations"])}
     ingestor, sqlite = wired["ingestor"], wired["sqlite"]
 
-    # Act: publish the stream, SIGKILL the ingestor once part of it is committed, restart it.
+    # Act: publish the stream (in the background, as Jobs would), SIGKILL the ingestor once
+    # part of it is committed, restart it.
+    message_ids, failures = [], []
+
+    def publisher():
+        try:
+            for i in range(0, DOCUMENTS, 10):
+                message_ids.extend(publish(wired["api"], wired["topic"], docs[i:i + 10]))
+                time.sleep(0.05)
+        except Exception as err:  # noqa: BLE001 - reported by the test thread
+            failures.append(err)
+
     started = time.monotonic()
-    message_ids = publish(wired["api"], wired["topic"], docs)
+    thread = threading.Thread(target=publisher)
+    thread.start()
     kill_after = max(1, int(DOCUMENTS * KILL_AT))
     wait_for(f"{kill_after} documents committed", lambda: graph_counts(sqlite).get("images", 0) >= kill_after,
-             timeout=DRAIN_TIMEOUT, interval=0.05)
+             timeout=DRAIN_TIMEOUT, interval=0.01)
     ingestor.kill()
     at_kill = graph_counts(sqlite)["images"]
+    published_at_kill = len(message_ids)
     time.sleep(1.0)  # Pub/Sub meets a closed port meanwhile
     restarted = time.monotonic()
     ingestor.start()
+    thread.join(timeout=60)
+    assert not failures and not thread.is_alive(), f"publishing failed: {failures}"
     wait_for("every document committed", lambda: graph_counts(sqlite).get("images", 0) >= DOCUMENTS,
              timeout=DRAIN_TIMEOUT, interval=0.1)
     drained = time.monotonic()
@@ -165,7 +181,8 @@ def test_killing_the_ingestor_mid_stream_loses_and_duplicates_nothing(wired):
     # Assert: every document once.
     figure = {
         "documents_published": len(message_ids),
-        "committed_before_kill": at_kill,
+        "published_at_kill": published_at_kill,
+        "committed_at_kill": at_kill,
         "pushes_delivered": len(deliveries),
         "messages_delivered": len(set(deliveries)),
         "redelivered": len(deliveries) - len(set(deliveries)),
@@ -181,6 +198,7 @@ def test_killing_the_ingestor_mid_stream_loses_and_duplicates_nothing(wired):
             json.dump(figure, out, indent=2)
     assert len(message_ids) == DOCUMENTS
     assert 0 < at_kill < DOCUMENTS, f"the kill must land mid-stream: {at_kill} of {DOCUMENTS} committed"
+    assert published_at_kill < DOCUMENTS, "part of the stream is published while the ingestor is down"
     assert counts["images"] == DOCUMENTS and counts["runs"] == DOCUMENTS, counts
     assert counts["duplicated_runs"] == 0, counts
     assert counts["objects"] == counts["features"] == DOCUMENTS * per_doc["objects"], counts
