@@ -215,3 +215,14 @@ variable "pubsub_push_endpoint" {
     error_message = "pubsub_push_endpoint must be an https:// URL ending in /pubsub/push, or empty."
   }
 }
+
+variable "features_push_endpoint" {
+  description = "HTTPS URL of feature-ingestor's POST /pubsub/push; the documents' push subscription is created once it is set (docs/deploy.md)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.features_push_endpoint == "" || can(regex("^https://.+/pubsub/push$", var.features_push_endpoint))
+    error_message = "features_push_endpoint must be an https:// URL ending in /pubsub/push, or empty."
+  }
+}

@@ -104,20 +104,65 @@ def test_redis_has_auth_and_transit_encryption(config):
     assert redis["transit_encryption_mode"] == "SERVER_AUTHENTICATION"
 
 
-def test_eventarc_sends_finalized_objects_to_the_broker_ingress(config):
+def test_eventarc_sends_finalized_and_deleted_objects_to_the_broker_ingress(config):
     (trigger,) = resources(config, "google_eventarc_trigger").values()
+    locals_ = {k: v for block in config["locals"] for k, v in block.items()}
+    assert trigger["for_each"] == "${local.gcs_event_types}"
+    assert set(locals_["gcs_event_types"].values()) == {
+        "google.cloud.storage.object.v1.finalized", "google.cloud.storage.object.v1.deleted"}
     criteria = {c["attribute"]: c["value"] for c in trigger["matching_criteria"]}
-    assert criteria["type"] == "google.cloud.storage.object.v1.finalized"
+    assert criteria["type"] == "${each.value}"
     gke = trigger["destination"][0]["gke"][0]
-    assert (gke["namespace"], gke["service"]) == ("knative-eventing", "broker-ingress")
+    assert (gke["namespace"], gke["service"]) == ("knative-eventing", "${local.broker_ingress}")
+    # prod's Broker is of the Kafka class (knative/overlays/prod/broker.yaml), dev's channel-based.
+    assert locals_["broker_ingress"] == '${var.environment == "prod" ? "kafka-broker-ingress" : "broker-ingress"}'
     assert gke["path"] == "/${var.knative_namespace}/default"
 
 
-def test_pubsub_path_notifies_on_finalize_and_pushes_to_ingest_trigger(config):
+def test_pubsub_path_notifies_on_finalize_and_delete_and_pushes_to_ingest_trigger(config):
     (note,) = resources(config, "google_storage_notification").values()
-    assert note["event_types"] == ["OBJECT_FINALIZE"] and note["payload_format"] == "JSON_API_V1"
-    (sub,) = resources(config, "google_pubsub_subscription").values()
+    assert note["event_types"] == ["OBJECT_FINALIZE", "OBJECT_DELETE"] and note["payload_format"] == "JSON_API_V1"
+    sub = resources(config, "google_pubsub_subscription")["ingest_push"]
     assert sub["push_config"][0]["oidc_token"] and sub["dead_letter_policy"]
+
+
+def test_feature_documents_are_handed_off_through_a_push_subscription_with_retries_and_a_dead_letter_topic(config):
+    topics = resources(config, "google_pubsub_topic")
+    assert topics["features"]["name"] == "${local.name}-features-extracted"
+    assert "count" not in topics["features"], "the hand-off is always on"
+    sub = resources(config, "google_pubsub_subscription")["features_push"]
+    assert sub["topic"] == "${google_pubsub_topic.features.id}"
+    assert "enable_message_ordering" not in sub, "ordering is not needed: writes are idempotent"
+    push = sub["push_config"][0]
+    assert push["push_endpoint"] == "${var.features_push_endpoint}"
+    oidc = push["oidc_token"][0]
+    assert oidc == {"service_account_email": "${google_service_account.pubsub_push.email}",
+                    "audience": "${var.features_push_endpoint}"}
+    assert sub["retry_policy"] == [{"minimum_backoff": "10s", "maximum_backoff": "600s"}]
+    (dead,) = sub["dead_letter_policy"]
+    assert dead["dead_letter_topic"] == "${google_pubsub_topic.features_dead_letter.id}"
+    assert 5 <= dead["max_delivery_attempts"] <= 100
+    assert sub["ack_deadline_seconds"] >= 60
+    holder = resources(config, "google_pubsub_subscription")["features_dead_letters"]
+    assert holder["topic"] == "${google_pubsub_topic.features_dead_letter.id}", "dead letters are kept"
+    assert holder["expiration_policy"] == [{"ttl": ""}]
+
+
+def test_the_hand_off_grants_exactly_what_each_party_needs(config):
+    agent = "serviceAccount:service-${data.google_project.current.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    topic_grants = {(g["topic"], g["role"], g["member"]) for g in resources(config, "google_pubsub_topic_iam_member").values()}
+    assert ("${google_pubsub_topic.features.id}", "roles/pubsub.publisher",
+            "serviceAccount:${google_service_account.cv_processor.email}") in topic_grants
+    assert ("${google_pubsub_topic.features_dead_letter.id}", "roles/pubsub.publisher", agent) in topic_grants
+    assert ("${google_pubsub_topic.features_dead_letter.id}", "roles/pubsub.publisher",
+            "serviceAccount:${google_service_account.feature_ingestor.email}") in topic_grants
+    sub_grants = {(g["subscription"], g["role"], g["member"])
+                  for g in resources(config, "google_pubsub_subscription_iam_member").values()}
+    assert ("${google_pubsub_subscription.features_push[0].id}", "roles/pubsub.subscriber", agent) in sub_grants
+    wi = resources(config, "google_service_account_iam_member")["feature_ingestor_workload_identity"]
+    assert wi["member"].endswith("[${var.knative_namespace}/sightgraph-feature-ingestor]")
+    token = resources(config, "google_service_account_iam_member")["pubsub_agent_token_creator"]
+    assert "count" not in token, "the documents' push subscription always signs OIDC tokens"
 
 
 def test_cv_processor_identity_only_reads_the_bucket_through_workload_identity(config):

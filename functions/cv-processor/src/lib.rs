@@ -5,7 +5,7 @@
 //! [`models`] defines the [`Detector`]/[`Embedder`] interfaces ([`onnx`] runs
 //! them on ONNX Runtime, checked against [`manifest`]), [`nms`] selects
 //! detections, [`color`] and [`relations`] add attributes, [`document`] derives
-//! ids, and [`sink`] delivers the CloudEvent. [`Processor`] ties them together;
+//! ids, and [`sink`] delivers the CloudEvent (to a URL or a Pub/Sub topic). [`Processor`] ties them together;
 //! [`cli`] and [`bench`] are the binary's two commands.
 
 pub mod bench;

@@ -56,6 +56,9 @@ pub struct LocalSettings {
     pub log_dir: PathBuf,
     /// Where runs send their feature documents (`LOCAL_SINK`, passed as `--sink`).
     pub sink: Option<String>,
+    /// Pub/Sub topic runs publish their documents to instead (`LOCAL_PUBSUB_TOPIC`, passed
+    /// as `--publish`; the runs inherit `PUBSUB_EMULATOR_HOST`).
+    pub pubsub_topic: Option<String>,
 }
 
 fn default_processor_bin() -> PathBuf {
@@ -114,6 +117,15 @@ impl Settings {
             LauncherKind::Kubernetes => self.job_template().map(drop),
             LauncherKind::Local if self.local.max_concurrency == 0 => {
                 Err(Error::setting("LOCAL_MAX_CONCURRENCY", "must be at least 1"))
+            }
+            LauncherKind::Local if self.local.sink.is_some() && self.local.pubsub_topic.is_some() => {
+                Err(Error::setting("LOCAL_PUBSUB_TOPIC/LOCAL_SINK", "set one of them, not both"))
+            }
+            LauncherKind::Local if self.local.pubsub_topic.is_some() => {
+                let topic = self.local.pubsub_topic.as_deref().unwrap_or_default();
+                shared::pubsub::TopicName::parse(topic)
+                    .map(drop)
+                    .map_err(|e| Error::setting("LOCAL_PUBSUB_TOPIC", e.to_string()))
             }
             LauncherKind::Local => Ok(()),
         }

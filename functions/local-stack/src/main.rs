@@ -2,7 +2,7 @@
 //! runs the pipeline end to end on the fixture photos (`just demo`).
 
 use clap::{Parser, Subcommand};
-use local_stack::{demo, watch_bucket, RunningStack, StackConfig};
+use local_stack::{demo, watch_bucket, LocalPubSub, RunningStack, StackConfig};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -47,6 +47,16 @@ enum Command {
         /// Concurrent processing runs.
         #[arg(long, env = "LOCAL_MAX_CONCURRENCY", default_value_t = 2)]
         max_concurrency: usize,
+        /// Hand documents to feature-ingestor through the Pub/Sub emulator (durable, as in
+        /// the cluster) instead of the in-memory broker; needs PUBSUB_EMULATOR_HOST.
+        #[arg(long, env = "LOCAL_PUBSUB")]
+        pubsub: bool,
+        /// The Pub/Sub emulator, host:port (`scripts/services/pubsub.sh start` prints it).
+        #[arg(long, env = "PUBSUB_EMULATOR_HOST")]
+        pubsub_emulator_host: Option<String>,
+        /// Project for the emulator's topics and subscriptions.
+        #[arg(long, env = "PUBSUB_PROJECT_ID", default_value = "sightgraph-local")]
+        pubsub_project: String,
     },
     /// Run the whole pipeline on the fixture photos, print what was found, exit.
     Demo {
@@ -72,8 +82,27 @@ async fn main() -> anyhow::Result<()> {
         None => std::env::current_exe()?.with_file_name("cv-processor"),
     };
     match cli.command {
-        Command::Serve { host, port, bucket_root, sqlite_path, ui_dist, watch, announce_existing, max_concurrency } => {
+        Command::Serve {
+            host,
+            port,
+            bucket_root,
+            sqlite_path,
+            ui_dist,
+            watch,
+            announce_existing,
+            max_concurrency,
+            pubsub,
+            pubsub_emulator_host,
+            pubsub_project,
+        } => {
             shared::telemetry::init(format, "info");
+            let pubsub = match (pubsub, pubsub_emulator_host.filter(|h| !h.trim().is_empty())) {
+                (false, _) => None,
+                (true, Some(emulator_host)) => Some(LocalPubSub { emulator_host, project: pubsub_project }),
+                (true, None) => anyhow::bail!(
+                    "--pubsub needs PUBSUB_EMULATOR_HOST: start the emulator with `scripts/services/pubsub.sh start`"
+                ),
+            };
             if let Some(dir) = sqlite_path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
@@ -88,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
                 max_concurrency,
                 log_dir,
                 feature_set: Default::default(),
+                pubsub,
             };
             let stack = RunningStack::start(&config).await?;
             println!("Sightgraph local stack on http://{0}  (UI: http://{0}/, broker: http://{0}/broker)", stack.addr);

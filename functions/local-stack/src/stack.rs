@@ -6,6 +6,7 @@ use shared::domain::FeatureSetName;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, SharedGraph};
 use shared::launcher::{LocalLauncher, LocalLauncherConfig};
+use shared::pubsub::{Publisher, PublisherConfig};
 use shared::schema::EXTRACTED_EVENT_TYPE;
 use shared::storage::{ObjectReader, StorageConfig};
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::broker::{Broker, Subscription};
+use crate::pubsub::{LocalPubSub, Wiring};
 
 /// How to run the stack.
 #[derive(Debug, Clone)]
@@ -37,6 +39,9 @@ pub struct StackConfig {
     pub log_dir: PathBuf,
     /// Feature set served and deduplicated against.
     pub feature_set: FeatureSetName,
+    /// Hand documents to the ingestor through the Pub/Sub emulator instead of the
+    /// in-memory broker (`--pubsub`); `None` keeps the in-memory path.
+    pub pubsub: Option<LocalPubSub>,
 }
 
 /// A started stack.
@@ -49,6 +54,8 @@ pub struct RunningStack {
     pub graph: SharedGraph,
     /// The in-process cache.
     pub cache: Arc<MemoryCache>,
+    /// The topics and subscriptions on the emulator, with `--pubsub`.
+    pub pubsub: Option<Wiring>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -61,10 +68,29 @@ impl RunningStack {
         sqlite.ensure_schema().await?;
         let graph: SharedGraph = Arc::new(sqlite);
         let cache = Arc::new(MemoryCache::new(100_000));
+        let wiring = match &config.pubsub {
+            Some(pubsub) => {
+                let wiring = pubsub.wiring(addr.port())?;
+                pubsub.create(&wiring, &format!("http://{addr}/functions/feature-ingestor/pubsub/push")).await?;
+                Some(wiring)
+            }
+            None => None,
+        };
+        let mut env = vec![("LOCAL_BUCKET_ROOT".into(), config.bucket_root.display().to_string())];
+        let (args, dead_letter) = match (&config.pubsub, &wiring) {
+            (Some(pubsub), Some(wiring)) => {
+                env.push(("PUBSUB_EMULATOR_HOST".into(), pubsub.emulator_host.clone()));
+                let publisher =
+                    PublisherConfig { emulator_host: Some(pubsub.emulator_host.clone()), ..Default::default() };
+                let dead_letter = Publisher::new(wiring.dead_letter_topic.clone(), publisher)?;
+                (vec!["--publish".into(), wiring.topic.to_string()], Some(dead_letter))
+            }
+            _ => (vec!["--sink".into(), format!("http://{addr}/broker")], None),
+        };
         let launcher = Arc::new(LocalLauncher::new(LocalLauncherConfig {
             program: config.processor_bin.clone(),
-            args: vec!["--sink".into(), format!("http://{addr}/broker")],
-            env: vec![("LOCAL_BUCKET_ROOT".into(), config.bucket_root.display().to_string())],
+            args,
+            env,
             max_concurrency: config.max_concurrency,
             backoff_limit: 2,
             log_dir: config.log_dir.clone(),
@@ -84,6 +110,9 @@ impl RunningStack {
             cache: cache.clone(),
             cache_ttl: ttl,
             feature_set: config.feature_set.clone(),
+            dead_letter,
+            // NB: loopback only; the emulator's pushes carry no token.
+            push_auth: shared::auth::PushAuth::disabled_for_development(),
         });
         let warmer = cache_warmer::router(cache_warmer::AppState {
             graph: graph.clone(),
@@ -125,7 +154,7 @@ impl RunningStack {
         }
         let server = tokio::spawn(async move { shared::http::serve(listener, app).await });
         tracing::info!(%addr, "local stack listening");
-        Ok(Self { addr, launcher, graph, cache, server })
+        Ok(Self { addr, launcher, graph, cache, pubsub: wiring, server })
     }
 
     /// `http://<addr><path>`.

@@ -15,7 +15,7 @@ mod walk;
 
 pub use model::{
     FeatureSetState, GraphCounts, GraphNode, GraphRelationship, ImageFeatures, ImageRecord, ImageSelector, Location,
-    Neighbourhood, ObjectFeatures, Similar, VersionChange, WriteSummary,
+    LocationRemoval, Neighbourhood, ObjectFeatures, Similar, VersionChange, WriteSummary,
 };
 pub use pattern::{ObjectPattern, PatternMatch, PatternPage, PatternQuery, RelationPattern};
 pub use store::{GraphStore, SharedGraph};

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use super::{
-    FeatureSetState, GraphCounts, GraphNode, ImageFeatures, ImageRecord, ImageSelector, Location, Neighbourhood,
-    ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
+    FeatureSetState, GraphCounts, GraphNode, ImageFeatures, ImageRecord, ImageSelector, Location, LocationRemoval,
+    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -33,6 +33,14 @@ pub trait GraphStore: Send + Sync {
 
     /// Records another place the same bytes live; true when it was new.
     async fn add_location(&self, image: &ImageId, location: &Location) -> Result<bool>;
+
+    /// Records that the bytes are no longer stored at `uri` (`gs://bucket/name#generation`:
+    /// that object generation was deleted). Objects, features and lineage stay: images
+    /// read afterwards list the location no more, and one with no location left carries
+    /// `deleted_at`. Idempotent (a second call says `removed: false`), and also for a
+    /// location not known yet: the removal is kept as a tombstone, so a features document
+    /// that arrives after the delete creates the image without that location.
+    async fn remove_location(&self, uri: &str) -> Result<LocationRemoval>;
 
     /// One object with its feature vector.
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>>;

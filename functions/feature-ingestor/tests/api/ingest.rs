@@ -100,6 +100,8 @@ async fn the_function_contract_holds() {
             cache: app.cache.clone(),
             cache_ttl: std::time::Duration::from_secs(60),
             feature_set: Default::default(),
+            dead_letter: None,
+            push_auth: shared::auth::PushAuth::disabled_for_development(),
         })
     };
     check_function_contract(state_router, &fixture("features-extracted.dog.valid.json")).await;

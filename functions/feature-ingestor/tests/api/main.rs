@@ -2,3 +2,5 @@
 
 mod helpers;
 mod ingest;
+mod pubsub;
+mod push_auth;

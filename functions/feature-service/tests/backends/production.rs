@@ -42,6 +42,13 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         server: server_settings(&set),
         graph: graph.clone(),
         cache: cache.clone(),
+        pubsub: Default::default(),
+        push_auth: shared::auth::PushAuthSettings {
+            audience: None,
+            service_account: None,
+            jwks_url: shared::auth::GOOGLE_JWKS_URL.into(),
+            disabled: true,
+        },
     })
     .await
     .expect("feature-ingestor builds");

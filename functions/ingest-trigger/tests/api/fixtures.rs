@@ -16,8 +16,9 @@ fn fixtures(outcome: &str) -> Vec<String> {
 #[test]
 fn every_fixture_name_promises_one_outcome() {
     for name in ["gcs-", "pubsub-", "not-a", "wrong-"].into_iter().flat_map(fixtures_with_prefix) {
-        let promised = [".valid.json", ".ignored.json", ".invalid.json"].iter().any(|s| name.ends_with(s));
-        assert!(promised, "{name} must end in .valid.json, .ignored.json or .invalid.json");
+        let promised =
+            [".valid.json", ".ignored.json", ".removed.json", ".invalid.json"].iter().any(|s| name.ends_with(s));
+        assert!(promised, "{name} must end in .valid.json, .ignored.json, .removed.json or .invalid.json");
     }
 }
 
@@ -48,6 +49,23 @@ async fn every_ignored_fixture_gets_2xx_with_a_reason_and_launches_nothing() {
         assert_eq!(status, 200, "{name}: {body}");
         assert_eq!(body["outcome"], "ignored", "{name}: {body}");
         assert!(body["reason"].as_str().is_some_and(|r| !r.is_empty()), "{name} must say why: {body}");
+        assert!(app.launcher.launched().is_empty(), "{name} must launch nothing");
+    }
+}
+
+#[tokio::test]
+async fn every_removed_fixture_removes_its_location_and_launches_nothing() {
+    for name in fixtures("removed") {
+        let app = spawn_app().await;
+
+        let (status, body) = json(app.send(&fixture(&name)).await).await;
+
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(body["outcome"], "location_removed", "{name}: {body}");
+        assert!(
+            body["location"].as_str().is_some_and(|l| l.starts_with("gs://sightgraph-raw/photos/")),
+            "{name}: {body}"
+        );
         assert!(app.launcher.launched().is_empty(), "{name} must launch nothing");
     }
 }

@@ -5,6 +5,7 @@
 mod client;
 mod convert;
 mod explore;
+mod locations;
 mod nodes;
 mod read;
 mod schema;
@@ -20,7 +21,8 @@ use tracing::instrument;
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VersionChange, WriteSummary,
+    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VersionChange,
+    WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -120,6 +122,11 @@ impl GraphStore for Neo4jGraphStore {
 
     async fn add_location(&self, image: &ImageId, location: &Location) -> Result<bool> {
         self.op("adding a location", write::add_location(&self.graph, image, location)).await
+    }
+
+    #[instrument(skip_all, err)]
+    async fn remove_location(&self, uri: &str) -> Result<LocationRemoval> {
+        self.op("removing a location", locations::remove_location(&self.graph, uri)).await
     }
 
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>> {

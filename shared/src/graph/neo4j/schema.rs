@@ -35,7 +35,7 @@ const VECTOR_DDL: &str = "CREATE VECTOR INDEX feature_embedding IF NOT EXISTS FO
 
 /// Creates everything; returns whether the vector index is usable.
 pub(super) async fn ensure(graph: &Graph) -> Result<bool> {
-    for ddl in DDL {
+    for ddl in DDL.iter().chain([&super::locations::DDL]) {
         run_ddl(graph, ddl).await?;
     }
     match run_ddl(graph, VECTOR_DDL).await {
@@ -63,10 +63,25 @@ pub(super) async fn vector_index_online(graph: &Graph) -> Result<bool> {
 
 /// Runs one schema statement; a rule another process created a moment ago is fine.
 async fn run_ddl(graph: &Graph, ddl: &str) -> Result<()> {
-    let mut tx = graph.start_txn().await.map_err(map_err)?;
+    // NB: processes creating the same new rule at once can deadlock on the schema lock
+    // (Neo.TransientError.Transaction.DeadlockDetected); the loser retries.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match run_ddl_once(graph, ddl).await {
+            Err(neo4rs::Error::Neo4j(e)) if e.code().contains("DeadlockDetected") && attempt < 5 => {
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+            }
+            other => return other.map_err(map_err),
+        }
+    }
+}
+
+async fn run_ddl_once(graph: &Graph, ddl: &str) -> std::result::Result<(), neo4rs::Error> {
+    let mut tx = graph.start_txn().await?;
     match tx.run(query(ddl)).await {
-        Ok(()) => tx.commit().await.map_err(map_err),
+        Ok(()) => tx.commit().await,
         Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => Ok(()),
-        Err(e) => Err(map_err(e)),
+        Err(e) => Err(e),
     }
 }

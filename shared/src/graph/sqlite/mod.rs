@@ -3,6 +3,7 @@
 
 mod codec;
 mod explore;
+mod locations;
 mod read;
 mod schema;
 mod versions;
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
+    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -69,7 +70,11 @@ impl GraphStore for SqliteGraphStore {
     }
 
     async fn ensure_schema(&self) -> Result<()> {
-        self.with(|c| c.execute_batch(schema::DDL).map_err(db_err)).await
+        self.with(|c| {
+            c.execute_batch(schema::DDL).map_err(db_err)?;
+            c.execute_batch(locations::DDL).map_err(db_err)
+        })
+        .await
     }
 
     async fn write_features(&self, set: &FeatureSetName, doc: &FeatureDocument) -> Result<WriteSummary> {
@@ -85,6 +90,11 @@ impl GraphStore for SqliteGraphStore {
     async fn add_location(&self, image: &ImageId, location: &Location) -> Result<bool> {
         let (image, location) = (image.clone(), location.clone());
         self.with(move |c| write::add_location(c, &image, &location)).await
+    }
+
+    async fn remove_location(&self, uri: &str) -> Result<LocationRemoval> {
+        let uri = uri.to_owned();
+        self.with(move |c| locations::remove_location(c, &uri)).await
     }
 
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>> {
