@@ -136,3 +136,11 @@ def test_neo4j_comes_from_the_official_chart_with_a_generated_password(config):
     assert release["version"] == "${var.neo4j_chart_version}"
     assert release["set_sensitive"][0]["value"] == "${random_password.neo4j.result}"
     assert "neo4j-password" in (TF / "secrets.tf").read_text()
+
+
+def test_neo4j_ends_transactions_past_the_clients_own_bound_on_the_server():
+    # shared/src/graph/neo4j/client.rs gives up after 30 s; the server must stop the work too.
+    text = (TF / "neo4j.tf").read_text()
+    assert '"db.transaction.timeout" = "30s"' in text
+    assert "OPERATION_TIMEOUT: Duration = Duration::from_secs(30)" in \
+        (ROOT / "shared/src/graph/neo4j/client.rs").read_text()

@@ -5,10 +5,11 @@ use axum::routing::post;
 use axum::{Json, Router};
 use shared::cache::SharedCache;
 use shared::cloudevent::CloudEvent;
-use shared::config::{connect_cache, connect_graph, CacheConfig, GraphSettings, ServerSettings};
-use shared::domain::FeatureSetName;
+use shared::config::{connect_cache, connect_graph, CacheConfig, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
-use shared::http::{with_ops, ApiError, Application};
+use shared::http::{with_ops_limit, ApiError, Application};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::handler::{handle, parse_document, Outcome};
@@ -22,6 +23,8 @@ pub struct Settings {
     pub graph: GraphSettings,
     /// REDIS_* / CACHE_*.
     pub cache: CacheConfig,
+    /// ALLOWED_BUCKETS / LOCAL_BUCKET_ROOT, validated.
+    pub locations: LocationPolicy,
 }
 
 impl Settings {
@@ -31,9 +34,17 @@ impl Settings {
             server: ServerSettings::from_env()?,
             graph: GraphSettings::from_env()?,
             cache: CacheConfig::from_env()?,
+            locations: LocationSettings::from_env()?.policy()?,
         })
     }
 }
+
+/// Largest request body the ingestor accepts: the largest document `cv-processor` can emit, with margin.
+// NB: at the cap of `shared::schema::MAX_OBJECTS` (100) objects with 1280-d embeddings, every
+// float at its longest JSON spelling (16 bytes with the comma: 2.0 MB) and both relations for
+// each of the 4950 pairs (1.4 MB), a document is about 3.5 MB (measured by
+// `tests/api/limits.rs`); 8 MiB leaves room for longer ids and names and structured mode.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Dependencies shared by requests.
 #[derive(Clone)]
@@ -46,17 +57,19 @@ pub struct AppState {
     pub cache_ttl: Duration,
     /// Feature set the documents belong to.
     pub feature_set: FeatureSetName,
+    /// Where a document's image may live.
+    pub locations: Arc<LocationPolicy>,
 }
 
 /// `POST /`: one CloudEvent per document.
 async fn ingest(State(state): State<AppState>, CloudEvent(event): CloudEvent) -> Result<Json<Outcome>, ApiError> {
-    let doc = parse_document(&event)?;
+    let doc = parse_document(&event, &state.locations)?;
     Ok(Json(handle(&doc, &state).await?))
 }
 
 /// The function's routes plus the ops routes.
 pub fn router(state: AppState) -> Router {
-    with_ops(Router::new().route("/", post(ingest)).with_state(state))
+    with_ops_limit(Router::new().route("/", post(ingest)).with_state(state), MAX_BODY_BYTES)
 }
 
 /// Connects the backends and binds the port (0 picks a free one).
@@ -66,6 +79,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         cache: connect_cache(&settings.cache)?,
         cache_ttl: settings.cache.cache.ttl(),
         feature_set: settings.server.feature_set.clone(),
+        locations: Arc::new(settings.locations.clone()),
     };
     Ok(Application::bind(&settings.server.host, settings.server.port, router(state)).await?)
 }

@@ -5,6 +5,6 @@
 mod app;
 mod handler;
 
-pub use app::{build, router, AppState, Settings};
+pub use app::{build, router, AppState, Settings, MAX_BODY_BYTES};
 pub use handler::{handle, parse_document, Outcome};
 pub use shared::http::Application;

@@ -74,7 +74,7 @@ async fn handle_object(object: &ObjectFinalized, state: &AppState) -> Result<Out
     let span = tracing::Span::current();
     span.record("event_id", object.event_id.as_str());
     span.record("uri", tracing::field::display(object.uri()));
-    if let Some(reason) = skip_reason(object) {
+    if let Some(reason) = skip_reason(object, state) {
         return Ok(Outcome::Ignored { reason });
     }
     if let Some(outcome) = deduplicate(object, state).await? {
@@ -89,8 +89,11 @@ async fn handle_object(object: &ObjectFinalized, state: &AppState) -> Result<Out
 }
 
 /// Why an object is not worth a run, if it is not.
-fn skip_reason(object: &ObjectFinalized) -> Option<String> {
+fn skip_reason(object: &ObjectFinalized, state: &AppState) -> Option<String> {
     let uri = object.uri();
+    if let Some(why) = state.locations.bucket_refusal(&object.bucket) {
+        return Some(format!("{uri}: {why}"));
+    }
     if !object.is_image() {
         let content_type = object.content_type.as_deref().unwrap_or("none");
         return Some(format!("{uri} is not an image (content type {content_type})"));

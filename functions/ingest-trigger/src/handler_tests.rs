@@ -1,7 +1,7 @@
 use super::*;
 use crate::fakes::{feature_document, RecordingLauncher};
-use shared::domain::FeatureSetName;
 use shared::domain::JobName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, ImageSelector};
 use std::sync::Arc;
@@ -11,7 +11,12 @@ const DOG_MD5: &str = "Dv4rj6BgnPZ9M62e2BEuZg==";
 async fn state(launcher: Arc<RecordingLauncher>) -> AppState {
     let graph = SqliteGraphStore::in_memory().unwrap();
     graph.ensure_schema().await.unwrap();
-    AppState { graph: Arc::new(graph), launcher, feature_set: FeatureSetName::default() }
+    AppState {
+        graph: Arc::new(graph),
+        launcher,
+        feature_set: FeatureSetName::default(),
+        locations: Arc::new(LocationPolicy::buckets(["sightgraph-raw"]).unwrap()),
+    }
 }
 
 fn finalized(name: &str, content_type: Option<&str>, md5: Option<&str>) -> GcsNotice {
@@ -78,6 +83,22 @@ async fn non_images_empty_objects_and_other_event_types_are_ignored_without_a_jo
         assert!(reason.contains(why), "{notice:?}: expected {why:?} in {reason:?}");
     }
     assert!(launcher.launched().is_empty());
+}
+
+#[tokio::test]
+async fn an_event_for_a_bucket_outside_the_allow_list_is_ignored_with_the_reason() {
+    let launcher = RecordingLauncher::new();
+    let state = state(launcher.clone()).await;
+    let mut foreign = finalized("photos/dog.jpg", Some("image/jpeg"), Some(DOG_MD5));
+    if let GcsNotice::Finalized(o) = &mut foreign {
+        o.bucket = "someone-elses-bucket".into();
+    }
+
+    let outcome = handle(foreign, &state).await.unwrap();
+
+    let Outcome::Ignored { reason } = outcome else { panic!("{outcome:?} must be ignored") };
+    assert!(reason.contains("\"someone-elses-bucket\" is not in ALLOWED_BUCKETS (sightgraph-raw)"), "{reason}");
+    assert!(launcher.launched().is_empty(), "no job for a foreign bucket");
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Everything the binary reads from the environment, loaded and validated once.
 
 use serde::Deserialize;
-use shared::config::{load, GraphSettings, ServerSettings};
+use shared::config::{load, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::LocationPolicy;
 use std::path::PathBuf;
 
 use crate::kubernetes::{JobSettings, JobTemplate};
@@ -74,6 +75,8 @@ pub struct Settings {
     pub job: JobSettings,
     /// `LOCAL_*`.
     pub local: LocalSettings,
+    /// `ALLOWED_BUCKETS` / `LOCAL_BUCKET_ROOT`: events for other buckets are ignored.
+    pub locations: LocationPolicy,
 }
 
 impl Settings {
@@ -87,6 +90,7 @@ impl Settings {
             launcher,
             job: load("JOB_")?,
             local: load("LOCAL_")?,
+            locations: LocationSettings::from_env()?.policy()?,
         };
         settings.validate()?;
         Ok(settings)
@@ -124,6 +128,7 @@ mod tests {
             launcher,
             job: envy::prefixed("JOB_").from_iter(vars(job)).unwrap(),
             local: envy::prefixed("LOCAL_").from_iter(vars(&[])).unwrap(),
+            locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
         }
     }
 

@@ -3,10 +3,11 @@
 use axum::routing::post;
 use axum::Router;
 use shared::config::{connect_graph, ServerSettings};
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
 use shared::http::Application;
 use shared::launcher::SharedLauncher;
+use std::sync::Arc;
 
 use crate::launchers::connect_launcher;
 use crate::{routes, Result, Settings};
@@ -20,6 +21,8 @@ pub struct AppState {
     pub launcher: SharedLauncher,
     /// The feature set whose active model version decides what counts as processed.
     pub feature_set: FeatureSetName,
+    /// Which buckets' objects are processed; events for others are ignored.
+    pub locations: Arc<LocationPolicy>,
 }
 
 /// The routes plus the shared ops routes and layers.
@@ -37,6 +40,7 @@ pub async fn build(settings: &Settings) -> Result<Application> {
         graph: connect_graph(&settings.graph).await?,
         launcher: connect_launcher(settings).await?,
         feature_set: settings.server.feature_set.clone(),
+        locations: Arc::new(settings.locations.clone()),
     };
     bind(&settings.server, state).await
 }

@@ -2,6 +2,7 @@
 
 use feature_ingestor::{router, AppState};
 use shared::cache::{CacheKey, FeatureCache, MemoryCache};
+use shared::domain::LocationPolicy;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
 use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
@@ -24,8 +25,14 @@ pub async fn spawn_app() -> TestApp {
         cache: cache.clone(),
         cache_ttl: Duration::from_secs(60),
         feature_set: Default::default(),
+        locations: Arc::new(policy()),
     };
     TestApp { server: spawn(router(state)).await, graph, cache }
+}
+
+/// The cluster's policy for the buckets the test documents and fixtures use.
+pub fn policy() -> LocationPolicy {
+    LocationPolicy::buckets(["raw-images", "sightgraph-raw"]).unwrap()
 }
 
 impl TestApp {

@@ -91,3 +91,15 @@ async fn image_bytes_are_served_with_their_content_type() {
     let (status, _) = app.get("/images/..%2F..%2Fetc%2Fpasswd").await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn similar_objects_past_the_exact_scan_bound_get_503_with_the_reason() {
+    let app = crate::helpers::spawn_app_scanning_at_most(2).await;
+    let a = app.ingest(b"scan-a", "scan-a.jpg", VERSION).await;
+    app.ingest(b"scan-b", "scan-b.jpg", VERSION).await;
+
+    let (status, body) = app.get(&format!("/similar/{}?k=3", a.objects[0].id)).await;
+
+    assert_eq!(status, 503, "3 other vectors, bound 2: {body}");
+    assert!(body["message"].as_str().unwrap().contains("SIMILAR_MAX_SCAN"), "{body}");
+}

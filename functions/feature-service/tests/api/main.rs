@@ -2,6 +2,7 @@
 
 mod explore;
 mod helpers;
+mod images;
 mod lookups;
 mod openapi;
 mod versions;

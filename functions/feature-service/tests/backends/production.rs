@@ -6,7 +6,7 @@
 use secrecy::SecretString;
 use shared::cache::CacheKey;
 use shared::config::ServerSettings;
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::schema::FeatureDocument;
 use shared::storage::StorageConfig;
 use shared::testing::{fixture, TestServer};
@@ -42,6 +42,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         server: server_settings(&set),
         graph: graph.clone(),
         cache: cache.clone(),
+        locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
     })
     .await
     .expect("feature-ingestor builds");
@@ -53,7 +54,9 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         admin_token: Some(SecretString::from("unused-token")),
         active_version_ttl_seconds: 5,
         storage: StorageConfig::default(),
+        locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
         ui_dist: None,
+        similar_max_scan: 20_000,
     })
     .await
     .expect("feature-service builds");

@@ -8,7 +8,7 @@ pub use fakes::{feature_document, RecordingLauncher};
 
 use ingest_trigger::AppState;
 use shared::config::ServerSettings;
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, SharedGraph};
 use shared::testing::FixtureRequest;
@@ -58,7 +58,12 @@ pub async fn spawn_app_with(launcher: Arc<RecordingLauncher>) -> TestApp {
     let store = SqliteGraphStore::open(&dir.path().join("graph.db")).unwrap();
     store.ensure_schema().await.unwrap();
     let graph: SharedGraph = Arc::new(store);
-    let state = AppState { graph: graph.clone(), launcher: launcher.clone(), feature_set: FeatureSetName::default() };
+    let state = AppState {
+        graph: graph.clone(),
+        launcher: launcher.clone(),
+        feature_set: FeatureSetName::default(),
+        locations: Arc::new(LocationPolicy::buckets(["sightgraph-raw"]).unwrap()),
+    };
     let server = ServerSettings {
         port: 0,
         host: "127.0.0.1".into(),

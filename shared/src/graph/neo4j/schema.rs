@@ -47,8 +47,15 @@ pub(super) async fn ensure(graph: &Graph) -> Result<bool> {
         }
     }
     // NB: a new index populates in the background; queries against it fail until it is online.
-    run_ddl(graph, "CALL db.awaitIndex('feature_embedding', 120)").await?;
-    vector_index_online(graph).await
+    // Polled in short transactions: one long `db.awaitIndex` would outlive db.transaction.timeout.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !vector_index_online(graph).await? {
+        if std::time::Instant::now() >= deadline {
+            return Err(Error::backend("neo4j", "the vector index feature_embedding is not online after 120 s"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    Ok(true)
 }
 
 /// Whether the vector index exists and is online.
