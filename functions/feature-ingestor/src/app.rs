@@ -41,10 +41,10 @@ impl Settings {
 
 /// Largest request body the ingestor accepts: the largest document `cv-processor` can emit, with margin.
 // NB: at the cap of `shared::schema::MAX_OBJECTS` (100) objects with 1280-d embeddings, every
-// float at its longest JSON spelling (16 bytes with the comma: 2.0 MB) and both relations for
-// each of the 4950 pairs (1.4 MB), a document is about 3.5 MB (measured by
-// `tests/api/limits.rs`); 8 MiB leaves room for longer ids and names and structured mode.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+// float at a long JSON spelling (`-1.2345679e-10,`: 1.9 MB of vectors) and both relations (NEAR
+// and OVERLAPS) for each of the 4950 pairs, a document is 4.35 MB as structured-mode JSON
+// (measured by `tests/api/limits.rs`); 10 MiB leaves a margin of more than 2x.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// Dependencies shared by requests.
 #[derive(Clone)]
