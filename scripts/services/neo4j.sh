@@ -75,9 +75,9 @@ server.memory.pagecache.size=${NEO4J_PAGECACHE:-256m}
 db.tx_log.rotation.retention_policy=2 files
 db.tx_log.rotation.size=16M
 db.tx_log.preallocate=false
-# NB: the server ends any transaction past this (the cluster uses 30s, the client's own bound);
-# shorter here so the test that proves it (shared/tests/graph_contract/timeouts.rs) stays quick.
-db.transaction.timeout=${NEO4J_TX_TIMEOUT:-10s}
+# NB: the server ends any transaction past this, as in the cluster (terraform/neo4j.tf): 30 s is
+# the client's own bound; shared/tests/graph_contract/timeouts.rs proves a long query is ended.
+db.transaction.timeout=${NEO4J_TX_TIMEOUT:-30s}
 # NB: Netty's default 5 s quiet period, paid twice, made every stop take 12 s.
 internal.dbms.bolt.netty_server_shutdown_quiet_period=0
 EOF

@@ -69,11 +69,25 @@ pub(super) async fn vector_index_online(graph: &Graph) -> Result<bool> {
 }
 
 /// Runs one schema statement; a rule another process created a moment ago is fine.
+// NB: processes starting together on a fresh database deadlock on the schema locks now and then;
+// Neo4j reports that as transient, so the statement is retried a few times.
 async fn run_ddl(graph: &Graph, ddl: &str) -> Result<()> {
-    let mut tx = graph.start_txn().await.map_err(map_err)?;
-    match tx.run(query(ddl)).await {
-        Ok(()) => tx.commit().await.map_err(map_err),
-        Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => Ok(()),
-        Err(e) => Err(map_err(e)),
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = graph.start_txn().await.map_err(map_err)?;
+        let result = match tx.run(query(ddl)).await {
+            Ok(()) => tx.commit().await,
+            Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => return Ok(()),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err(neo4rs::Error::Neo4j(e)) if e.code().starts_with("Neo.TransientError") && attempt < 5 => {
+                tracing::debug!(code = e.code(), attempt, "schema statement retried");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+            }
+            Err(e) => return Err(map_err(e)),
+        }
     }
 }
