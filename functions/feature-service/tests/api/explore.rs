@@ -103,3 +103,32 @@ async fn similar_objects_past_the_exact_scan_bound_get_503_with_the_reason() {
     assert_eq!(status, 503, "3 other vectors, bound 2: {body}");
     assert!(body["message"].as_str().unwrap().contains("SIMILAR_MAX_SCAN"), "{body}");
 }
+
+#[tokio::test]
+async fn pattern_pages_follow_the_next_cursor_and_return_every_match_once() {
+    let app = spawn_app().await;
+    for i in 0..3 {
+        app.ingest(format!("street-{i}").as_bytes(), &format!("street-{i}.jpg"), VERSION).await;
+    }
+    let query = |limit: u32, cursor: serde_json::Value| json!({"relation": {"type": "NEAR"}, "limit": limit, "cursor": cursor});
+    let (_, everything) = app.post("/query/pattern", query(100, serde_json::Value::Null), None).await;
+    let everything = everything["matches"].as_array().unwrap().clone();
+
+    let mut paged = Vec::new();
+    let mut cursor = serde_json::Value::Null;
+    for _ in 0..10 {
+        let (status, page) = app.post("/query/pattern", query(2, cursor), None).await;
+        assert_eq!(status, 200, "{page}");
+        paged.extend(page["matches"].as_array().unwrap().iter().cloned());
+        assert_eq!(page["truncated"], !page["next_cursor"].is_null(), "{page}");
+        cursor = page["next_cursor"].clone();
+        if cursor.is_null() {
+            break;
+        }
+    }
+
+    assert_eq!(everything.len(), 6, "person~car both ways in three images");
+    assert_eq!(paged, everything, "the pages, in order, are every match once");
+    let (status, body) = app.post("/query/pattern", query(2, json!("not-a-cursor")), None).await;
+    assert_eq!(status, 400, "{body}");
+}
