@@ -110,7 +110,8 @@ async fn pattern_pages_follow_the_next_cursor_and_return_every_match_once() {
     for i in 0..3 {
         app.ingest(format!("street-{i}").as_bytes(), &format!("street-{i}.jpg"), VERSION).await;
     }
-    let query = |limit: u32, cursor: serde_json::Value| json!({"relation": {"type": "NEAR"}, "limit": limit, "cursor": cursor});
+    let query =
+        |limit: u32, cursor: serde_json::Value| json!({"relation": {"type": "NEAR"}, "limit": limit, "cursor": cursor});
     let (_, everything) = app.post("/query/pattern", query(100, serde_json::Value::Null), None).await;
     let everything = everything["matches"].as_array().unwrap().clone();
 
