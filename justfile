@@ -36,6 +36,10 @@ models:
 test: models
     scripts/ci/test.sh
 
+# Fuzz the event parsers, document validation, object URIs and image decoding (cargo-fuzz, nightly): every target or TARGET, SECONDS each
+fuzz TARGET="all" SECONDS="60":
+    scripts/fuzz/run.sh "{{TARGET}}" "{{SECONDS}}"
+
 # Benchmarks of the serving path and graph writes (results under bench/results/)
 bench: models build-release
     bench/serving/run.sh

@@ -52,7 +52,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-export FEATURE_SET="bench-$(date +%s)-$$" CACHE_TTL_SECONDS=86400 RUST_LOG=warn LOG_FORMAT=json
+export FEATURE_SET="bench-$(date +%s)-$$" CACHE_TTL_SECONDS=86400 RUST_LOG=warn LOG_FORMAT=json ALLOWED_BUCKETS=sightgraph-bench
 redis-cli -p "$redis_port" flushall >/dev/null
 
 log "seeding $count objects (dim $dim) into Redis in three key families with the same bytes"

@@ -40,6 +40,8 @@ suite "rust" cargo test --workspace --no-fail-fast
 suite "deploy" scripts/deploy/check.sh
 suite "emulators" scripts/e2e/run.sh
 suite "ui" scripts/ui/stack-e2e.sh
+# NB: a few seconds per target: a smoke run of the fuzz targets from the committed seeds (`just fuzz` runs longer).
+suite "fuzz" scripts/fuzz/run.sh all "${SIGHTGRAPH_FUZZ_SECONDS:-8}"
 
 if ((${#failed[@]})); then
   log "failed suites: ${failed[*]}"

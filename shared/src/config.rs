@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::cache::redis::{RedisCache, RedisTarget};
 use crate::cache::{MemoryCache, SharedCache};
-use crate::domain::FeatureSetName;
+use crate::domain::{FeatureSetName, LocationPolicy};
 use crate::graph::sqlite::SqliteGraphStore;
 use crate::graph::SharedGraph;
 use crate::telemetry::LogFormat;
@@ -52,6 +52,28 @@ impl ServerSettings {
     /// Loads from the environment.
     pub fn from_env() -> Result<Self> {
         load("")
+    }
+}
+
+/// `ALLOWED_BUCKETS` and `LOCAL_BUCKET_ROOT`: which stored locations a function accepts.
+/// `LOCAL_BUCKET_ROOT` set is what makes a process a development one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LocationSettings {
+    /// Comma-separated buckets whose objects may be processed and served; required outside development.
+    pub allowed_buckets: Option<String>,
+    /// Development: the folder standing in for buckets (`<root>/<bucket>/<name>`).
+    pub local_bucket_root: Option<PathBuf>,
+}
+
+impl LocationSettings {
+    /// Loads from the environment.
+    pub fn from_env() -> Result<Self> {
+        load("")
+    }
+
+    /// The validated policy; errors name `ALLOWED_BUCKETS`.
+    pub fn policy(&self) -> Result<LocationPolicy> {
+        LocationPolicy::from_settings(self.allowed_buckets.as_deref(), self.local_bucket_root.as_deref())
     }
 }
 

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::Error;
 
-/// Largest request body any function accepts (events and batch lookups are small).
+/// Largest request body a function accepts unless it sets its own (events and batch lookups are small).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// An [`Error`] as an HTTP response: `{"error": kind, "message": text}`.
@@ -63,7 +63,7 @@ async fn metrics_route(State(handle): State<PrometheusHandle>) -> impl IntoRespo
 }
 
 /// Adds `/healthz` and `/metrics` (kept outside the access log) and the
-/// common layers: body limit, request ids, tracing.
+/// common layers: body limit ([`MAX_BODY_BYTES`]), request ids, tracing.
 pub fn with_ops(app: Router) -> Router {
     with_ops_limited(app, MAX_BODY_BYTES)
 }

@@ -14,6 +14,7 @@ SETTINGS_STRUCTS = [
     ("shared/src/config.rs", "SqliteSettings", "SQLITE_"),
     ("shared/src/config.rs", "RedisSettings", "REDIS_"),
     ("shared/src/config.rs", "CacheSettings", "CACHE_"),
+    ("shared/src/config.rs", "LocationSettings", ""),
     ("functions/ingest-trigger/src/settings.rs", "LauncherChoice", ""),
     ("functions/ingest-trigger/src/settings.rs", "RouteVars", ""),
     ("functions/ingest-trigger/src/settings.rs", "LocalSettings", "LOCAL_"),
@@ -89,3 +90,11 @@ def test_each_function_gets_the_neo4j_password_when_the_config_names_neo4j(rende
     env = {e["name"]: e for e in container.get("env", [])}
     assert "NEO4J_PASSWORD" in env, f"{function} would exit: NEO4J_URI is set but NEO4J_PASSWORD is not"
     assert env["NEO4J_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "sightgraph-neo4j", "key": "password"}
+
+
+def test_the_cluster_config_names_the_allowed_buckets_and_no_development_root(rendered):
+    # shared/src/domain/location_policy.rs: without LOCAL_BUCKET_ROOT, ALLOWED_BUCKETS is required.
+    config = function_config(rendered)
+    buckets = [b.strip() for b in config.get("ALLOWED_BUCKETS", "").split(",") if b.strip()]
+    assert buckets, "ALLOWED_BUCKETS must list the raw-images bucket, or every function refuses to start"
+    assert "LOCAL_BUCKET_ROOT" not in config, "LOCAL_BUCKET_ROOT makes a function a development one"

@@ -212,3 +212,11 @@ def test_the_infra_config_map_gives_the_functions_memorystore_s_tls_url_and_ca(c
     data = resources(config, "kubernetes_config_map_v1")["infra"]["data"]
     assert data["REDIS_URL"].startswith("rediss://"), "Memorystore has transit encryption"
     assert "google_redis_instance.cache.server_ca_certs" in data["REDIS_CA_CERTS"]
+
+
+def test_neo4j_ends_transactions_past_the_clients_own_bound_on_the_server():
+    # shared/src/graph/neo4j/client.rs gives up after 30 s; the server must stop the work too.
+    text = (TF / "neo4j.tf").read_text()
+    assert '"db.transaction.timeout" = "30s"' in text
+    assert "OPERATION_TIMEOUT: Duration = Duration::from_secs(30)" in \
+        (ROOT / "shared/src/graph/neo4j/client.rs").read_text()

@@ -11,6 +11,7 @@ use crate::bench::BenchArgs;
 use crate::config::{Config, Limits, StorageConfig, Thresholds};
 use crate::sink::{Sink, SinkMode, TopicSink};
 use crate::{Error, Processor, Result};
+use shared::storage::LocalFiles;
 
 const ENV_HELP: &str = "\
 Environment (each option above also names its variable):
@@ -93,6 +94,9 @@ pub struct PipelineArgs {
     /// Largest image decoded, in pixels (width × height), checked from the header.
     #[arg(long, env = "CV_MAX_PIXELS", default_value_t = Limits::default().max_pixels)]
     pub max_pixels: u64,
+    /// Most objects kept per image, best scores first (1..=100); relations join only these.
+    #[arg(long, env = "CV_MAX_DETECTIONS", default_value_t = Limits::default().max_detections)]
+    pub max_detections: usize,
     /// ONNX Runtime intra-op threads per model (0: ONNX Runtime's default).
     #[arg(long, env = "CV_THREADS", default_value_t = 0)]
     pub threads: usize,
@@ -118,10 +122,13 @@ impl PipelineArgs {
         config.cpu_only = self.cpu_only;
         config.thresholds =
             Thresholds { score: self.score_threshold, nms_iou: self.nms_iou, near: self.near_threshold };
-        config.limits = Limits { max_bytes: self.max_bytes, max_pixels: self.max_pixels };
+        config.limits =
+            Limits { max_bytes: self.max_bytes, max_pixels: self.max_pixels, max_detections: self.max_detections };
         config.storage = StorageConfig {
             local_bucket_root: self.local_bucket_root.clone(),
             gcs_base_url: self.gcs_base_url.clone(),
+            // NB: the command line names its own file; services read plain paths only under the root.
+            local_files: LocalFiles::Anywhere,
         };
         config.job_id = job_id;
         config.host = host_name();

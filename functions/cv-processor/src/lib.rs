@@ -17,6 +17,7 @@ pub mod document;
 pub mod error;
 pub mod labels;
 pub mod manifest;
+pub mod metadata;
 pub mod models;
 pub mod nms;
 pub mod onnx;

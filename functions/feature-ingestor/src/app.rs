@@ -6,18 +6,16 @@ use axum::{Json, Router};
 use shared::auth::{PushAuth, PushAuthSettings};
 use shared::cache::SharedCache;
 use shared::cloudevent::CloudEvent;
-use shared::config::{connect_cache, connect_graph, CacheConfig, GraphSettings, ServerSettings};
-use shared::domain::FeatureSetName;
+use shared::config::{connect_cache, connect_graph, CacheConfig, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
 use shared::http::{with_ops_limited, ApiError, Application};
 use shared::pubsub::{PubSubSettings, Publisher};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::handler::{handle, parse_document, Outcome};
 use crate::push::push_routes;
-
-/// Largest request: a Pub/Sub push of a document at Pub/Sub's 10 MB limit, base64-encoded.
-pub const MAX_REQUEST_BYTES: usize = 14 * 1024 * 1024;
 
 /// Everything the binary reads from the environment, loaded once.
 #[derive(Debug, Clone)]
@@ -32,6 +30,8 @@ pub struct Settings {
     pub pubsub: PubSubSettings,
     /// PUSH_AUTH_*: what the push subscription's OIDC token must say.
     pub push_auth: PushAuthSettings,
+    /// ALLOWED_BUCKETS / LOCAL_BUCKET_ROOT, validated.
+    pub locations: LocationPolicy,
 }
 
 impl Settings {
@@ -43,9 +43,18 @@ impl Settings {
             cache: CacheConfig::from_env()?,
             pubsub: PubSubSettings::from_env()?,
             push_auth: PushAuthSettings::from_env()?,
+            locations: LocationSettings::from_env()?.policy()?,
         })
     }
 }
+
+/// Largest request body the ingestor accepts: the largest document `cv-processor` can emit, with margin.
+// NB: at the cap of `shared::schema::MAX_OBJECTS` (100) objects with 1280-d embeddings, every
+// float at a long JSON spelling (`-1.2345679e-10,`: 1.9 MB of vectors) and both relations (NEAR
+// and OVERLAPS) for each of the 4950 pairs, a document is 4.35 MB as structured-mode JSON
+// (measured by `tests/api/limits.rs`); 10 MiB leaves a margin of more than 2x, and
+// still holds it base64-encoded in a Pub/Sub push envelope (5.8 MB).
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// Dependencies shared by requests.
 #[derive(Clone)]
@@ -62,11 +71,13 @@ pub struct AppState {
     pub dead_letter: Option<Publisher>,
     /// Who may post to `/pubsub/push`: verified Google OIDC tokens (off only in development).
     pub push_auth: PushAuth,
+    /// Where a document's image may live.
+    pub locations: Arc<LocationPolicy>,
 }
 
 /// `POST /`: one CloudEvent per document.
 async fn ingest(State(state): State<AppState>, CloudEvent(event): CloudEvent) -> Result<Json<Outcome>, ApiError> {
-    let doc = parse_document(&event)?;
+    let doc = parse_document(&event, &state.locations)?;
     Ok(Json(handle(&doc, &state).await?))
 }
 
@@ -85,7 +96,7 @@ pub fn router(state: AppState) -> Router {
 pub fn routes(state: AppState, push_only: bool) -> Router {
     let push = state.push_auth.protect(push_routes(state.clone()));
     let app = if push_only { push } else { cloudevent_routes(state).merge(push) };
-    with_ops_limited(app, MAX_REQUEST_BYTES)
+    with_ops_limited(app, MAX_BODY_BYTES)
 }
 
 /// Connects the backends and binds the port (0 picks a free one).
@@ -101,6 +112,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         feature_set: settings.server.feature_set.clone(),
         dead_letter,
         push_auth: PushAuth::from_settings(&settings.push_auth),
+        locations: Arc::new(settings.locations.clone()),
     };
     let app = routes(state, settings.pubsub.push_only);
     Ok(Application::bind(&settings.server.host, settings.server.port, app).await?)

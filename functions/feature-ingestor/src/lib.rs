@@ -7,7 +7,7 @@ mod app;
 mod handler;
 pub mod push;
 
-pub use app::{build, cloudevent_routes, router, routes, AppState, Settings, MAX_REQUEST_BYTES};
+pub use app::{build, cloudevent_routes, router, routes, AppState, Settings, MAX_BODY_BYTES};
 pub use handler::{handle, parse_document, Outcome};
 pub use push::{push_routes, PushOutcome};
 pub use shared::http::Application;

@@ -68,7 +68,7 @@ pub fn push_routes(state: AppState) -> Router {
     // NB: axum buffers bodies up to 2 MB by default; a push of a large document is bigger.
     Router::new()
         .route("/pubsub/push", post(pubsub_push))
-        .layer(DefaultBodyLimit::max(crate::MAX_REQUEST_BYTES))
+        .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .with_state(state)
 }
 
@@ -84,7 +84,7 @@ pub async fn pubsub_push(State(state): State<AppState>, body: Bytes) -> Result<R
         span.record("delivery_attempt", attempt);
     }
     tracing::info!("pubsub message received");
-    let outcome = match document(&push) {
+    let outcome = match document(&push, &state) {
         Ok(doc) => match handle(&doc, &state).await {
             Ok(outcome) => PushOutcome::Ingested(outcome),
             Err(shared::Error::Invalid(why)) => dead_letter(&state, &push, &why).await?,
@@ -101,10 +101,10 @@ pub async fn pubsub_push(State(state): State<AppState>, body: Bytes) -> Result<R
 }
 
 /// The validated document a message carries, or why it can never be ingested.
-fn document(push: &PubSubPush) -> Result<FeatureDocument, String> {
+fn document(push: &PubSubPush, state: &AppState) -> Result<FeatureDocument, String> {
     let data = push.message.data_bytes().map_err(|e| e.to_string())?;
     let event = event_from_message(data, &push.message.attributes).map_err(|e| e.to_string())?;
-    parse_document(&event).map_err(|e| e.to_string())
+    parse_document(&event, &state.locations).map_err(|e| e.to_string())
 }
 
 /// Moves a message that can never succeed out of the way: to the dead-letter topic when

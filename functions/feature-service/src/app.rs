@@ -4,6 +4,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use shared::cache::SharedCache;
 use shared::config::{connect_cache, connect_graph};
+use shared::domain::LocationPolicy;
 use shared::graph::SharedGraph;
 use shared::http::{with_ops, Application};
 use shared::storage::ObjectReader;
@@ -29,6 +30,10 @@ pub struct AppState {
     pub active: Arc<ActiveVersion>,
     /// Reads image bytes for `/images/{id}`.
     pub images: Arc<ObjectReader>,
+    /// Which stored locations `/images/{id}` may read.
+    pub locations: Arc<LocationPolicy>,
+    /// Most vectors `/similar` compares exactly where no vector index answers (503 beyond).
+    pub similar_max_scan: usize,
     /// Guards version switches and names their actor; empty disables them.
     pub admins: AdminTokens,
 }
@@ -70,6 +75,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
             Duration::from_secs(settings.active_version_ttl_seconds),
         )),
         images: Arc::new(ObjectReader::new(settings.storage.clone())),
+        locations: Arc::new(settings.locations.clone()),
+        similar_max_scan: settings.similar_max_scan,
         admins: settings.admins.clone(),
     };
     let mut router = router(state);

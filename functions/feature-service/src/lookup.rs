@@ -89,14 +89,24 @@ pub async fn object(state: &AppState, id: &ObjectId, explicit: Option<ModelVersi
     Ok(envelope(Source::Graph, &found.model_version, &json))
 }
 
-/// Largest batch accepted in one call.
+/// Largest batch accepted in one call without embeddings (about 0.5 KB an object).
 pub const MAX_BATCH: usize = 1000;
+/// Largest batch accepted with embeddings: a 1280-d vector is about 15 KB of JSON, so about 4 MB.
+pub const MAX_BATCH_WITH_EMBEDDINGS: usize = 256;
 
 /// Many objects in one cache round trip plus one graph query; per-id status.
-pub async fn batch(state: &AppState, ids: &[String], explicit: Option<ModelVersion>) -> Result<Bytes> {
+/// `embeddings: false` leaves the vectors out and allows larger batches.
+pub async fn batch(
+    state: &AppState,
+    ids: &[String],
+    explicit: Option<ModelVersion>,
+    embeddings: bool,
+) -> Result<Bytes> {
     let started = Instant::now();
-    if ids.len() > MAX_BATCH {
-        return Err(Error::invalid(format!("at most {MAX_BATCH} ids per batch, got {}", ids.len())));
+    let max = if embeddings { MAX_BATCH_WITH_EMBEDDINGS } else { MAX_BATCH };
+    if ids.len() > max {
+        let hint = if embeddings { " with embeddings (\"embeddings\": false allows 1000)" } else { "" };
+        return Err(Error::invalid(format!("at most {max} ids per batch{hint}, got {}", ids.len())));
     }
     let version = resolve_version(state, explicit.clone()).await?;
     let parsed: Vec<Result<ObjectId>> = ids.iter().map(|s| ObjectId::parse(s)).collect();
@@ -148,9 +158,11 @@ pub async fn batch(state: &AppState, ids: &[String], explicit: Option<ModelVersi
                 serde_json::json!({"id": raw, "status": "invalid", "error": e.to_string()}).to_string().into_bytes()
             }
             Ok(id) => match hit_iter.next().flatten() {
-                Some(hit) => entry(&id_json, Source::Cache, &hit),
+                Some(hit) if embeddings => entry(&id_json, Source::Cache, &hit),
+                Some(hit) => entry(&id_json, Source::Cache, &without_embedding(&hit)?),
                 None => match (from_graph.get(id), &graph_error) {
-                    (Some((_, json)), _) => entry(&id_json, Source::Graph, json),
+                    (Some((_, json)), _) if embeddings => entry(&id_json, Source::Graph, json),
+                    (Some((o, _)), _) => entry(&id_json, Source::Graph, &without_embedding_of(o)),
                     (None, Some(e)) => serde_json::json!({"id": raw, "status": "unavailable", "error": e.to_string()})
                         .to_string()
                         .into_bytes(),
@@ -163,6 +175,18 @@ pub async fn batch(state: &AppState, ids: &[String], explicit: Option<ModelVersi
     out.put_slice(b"]}");
     record("batch", if misses.is_empty() { Source::Cache } else { Source::Graph }, started);
     Ok(out.freeze())
+}
+
+/// A cached object's JSON with its vector left out.
+fn without_embedding(cached: &[u8]) -> Result<Bytes> {
+    let object: ObjectFeatures =
+        serde_json::from_slice(cached).map_err(|e| Error::backend("cache", format!("unreadable cache entry: {e}")))?;
+    Ok(without_embedding_of(&object))
+}
+
+fn without_embedding_of(object: &ObjectFeatures) -> Bytes {
+    let slim = ObjectFeatures { embedding: Vec::new(), ..object.clone() };
+    Bytes::from(serde_json::to_vec(&slim).expect("ObjectFeatures always serialises"))
 }
 
 fn entry(id_json: &str, source: Source, object: &[u8]) -> Vec<u8> {

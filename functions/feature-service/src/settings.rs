@@ -2,7 +2,8 @@
 
 use secrecy::SecretString;
 use serde::Deserialize;
-use shared::config::{load, CacheConfig, GraphSettings, ServerSettings};
+use shared::config::{load, CacheConfig, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::LocationPolicy;
 use shared::storage::StorageConfig;
 use std::path::PathBuf;
 
@@ -24,6 +25,13 @@ struct ServiceVars {
     gcs_base_url: Option<String>,
     /// Folder with the built UI to serve at `/` (API routes take precedence).
     ui_dist: Option<PathBuf>,
+    /// Most vectors `/similar` compares exactly where no vector index answers; 503 beyond.
+    #[serde(default = "default_similar_max_scan")]
+    similar_max_scan: usize,
+}
+
+fn default_similar_max_scan() -> usize {
+    20_000
 }
 
 fn default_active_ttl() -> u64 {
@@ -45,8 +53,12 @@ pub struct Settings {
     pub active_version_ttl_seconds: u64,
     /// LOCAL_BUCKET_ROOT / GCS_BASE_URL.
     pub storage: StorageConfig,
+    /// ALLOWED_BUCKETS / LOCAL_BUCKET_ROOT: which stored locations `/images` reads.
+    pub locations: LocationPolicy,
     /// UI_DIST.
     pub ui_dist: Option<PathBuf>,
+    /// SIMILAR_MAX_SCAN.
+    pub similar_max_scan: usize,
 }
 
 impl Settings {
@@ -55,7 +67,14 @@ impl Settings {
         let vars: ServiceVars = load("")?;
         let admins = AdminTokens::from_settings(vars.admin_token.as_ref(), vars.admin_tokens.as_ref())
             .map_err(shared::Error::invalid)?;
-        let storage = StorageConfig { local_bucket_root: vars.local_bucket_root, gcs_base_url: vars.gcs_base_url };
+        if vars.similar_max_scan == 0 {
+            return Err(shared::Error::invalid("SIMILAR_MAX_SCAN must be at least 1"));
+        }
+        let storage = StorageConfig {
+            local_bucket_root: vars.local_bucket_root,
+            gcs_base_url: vars.gcs_base_url,
+            ..StorageConfig::default()
+        };
         Ok(Self {
             server: ServerSettings::from_env()?,
             graph: GraphSettings::from_env()?,
@@ -63,7 +82,9 @@ impl Settings {
             admins,
             active_version_ttl_seconds: vars.active_version_ttl_seconds,
             storage,
+            locations: LocationSettings::from_env()?.policy()?,
             ui_dist: vars.ui_dist,
+            similar_max_scan: vars.similar_max_scan,
         })
     }
 }

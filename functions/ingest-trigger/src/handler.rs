@@ -102,7 +102,7 @@ async fn handle_object(object: &ObjectFinalized, state: &AppState) -> Result<Out
     let span = tracing::Span::current();
     span.record("event_id", object.event_id.as_str());
     span.record("uri", tracing::field::display(object.uri()));
-    if let Some(reason) = skip_reason(object) {
+    if let Some(reason) = skip_reason(object, state) {
         return Ok(Outcome::Ignored { reason });
     }
     if let Some(outcome) = deduplicate(object, state).await? {
@@ -123,6 +123,9 @@ async fn handle_deleted(object: &ObjectFinalized, state: &AppState) -> Result<Ou
     let span = tracing::Span::current();
     span.record("event_id", object.event_id.as_str());
     span.record("uri", tracing::field::display(object.uri()));
+    if let Some(why) = state.locations.bucket_refusal(&object.bucket) {
+        return Ok(Outcome::Ignored { reason: format!("deleted {}: {why}", object.uri()) });
+    }
     if let Some(why) = object.not_decodable_reason() {
         return Ok(Outcome::Ignored { reason: format!("deleted {} was never processed: {why}", object.uri()) });
     }
@@ -144,8 +147,11 @@ async fn handle_deleted(object: &ObjectFinalized, state: &AppState) -> Result<Ou
 }
 
 /// Why an object is not worth a run, if it is not.
-fn skip_reason(object: &ObjectFinalized) -> Option<String> {
+fn skip_reason(object: &ObjectFinalized, state: &AppState) -> Option<String> {
     let uri = object.uri();
+    if let Some(why) = state.locations.bucket_refusal(&object.bucket) {
+        return Some(format!("{uri}: {why}"));
+    }
     if let Some(why) = object.not_decodable_reason() {
         return Some(format!("{uri} is not an image to process: {why}"));
     }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::fakes::{feature_document, RecordingLauncher};
-use shared::domain::FeatureSetName;
 use shared::domain::JobName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, ImageSelector};
 use std::sync::Arc;
@@ -17,6 +17,7 @@ async fn state(launcher: Arc<RecordingLauncher>) -> AppState {
         feature_set: FeatureSetName::default(),
         push_auth: shared::auth::PushAuth::disabled_for_development(),
         push_only: false,
+        locations: Arc::new(LocationPolicy::buckets(["sightgraph-raw"]).unwrap()),
     }
 }
 
@@ -105,6 +106,22 @@ async fn non_images_empty_objects_and_other_event_types_are_ignored_without_a_jo
 }
 
 #[tokio::test]
+async fn an_event_for_a_bucket_outside_the_allow_list_is_ignored_with_the_reason() {
+    let launcher = RecordingLauncher::new();
+    let state = state(launcher.clone()).await;
+    let mut foreign = finalized("photos/dog.jpg", Some("image/jpeg"), Some(DOG_MD5));
+    if let GcsNotice::Finalized(o) = &mut foreign {
+        o.bucket = "someone-elses-bucket".into();
+    }
+
+    let outcome = handle(foreign, &state).await.unwrap();
+
+    let Outcome::Ignored { reason } = outcome else { panic!("{outcome:?} must be ignored") };
+    assert!(reason.contains("\"someone-elses-bucket\" is not in ALLOWED_BUCKETS (sightgraph-raw)"), "{reason}");
+    assert!(launcher.launched().is_empty(), "no job for a foreign bucket");
+}
+
+#[tokio::test]
 async fn bytes_processed_by_the_active_version_are_recorded_as_a_new_location_instead_of_launched() {
     let launcher = RecordingLauncher::new();
     let state = state(launcher.clone()).await;
@@ -172,6 +189,24 @@ async fn deleting_the_last_location_marks_the_image_deleted_and_a_redelivery_cha
     let Outcome::LocationRemoved { image_deleted, removed, .. } = again else { panic!("{again:?}") };
     assert!(image_deleted && !removed, "a redelivered delete is recognised");
     assert!(state.graph.image(&doc.image.id).await.unwrap().unwrap().deleted_at.is_some());
+}
+
+#[tokio::test]
+async fn a_delete_for_a_bucket_outside_the_allow_list_touches_nothing() {
+    // A foreign bucket's delete must not remove a location that happens to share its name.
+    let state = state(RecordingLauncher::new()).await;
+    let doc = feature_document(b"dog bytes", DOG_MD5, "sightgraph-raw", "photos/dog.jpg", 1);
+    state.graph.write_features(&state.feature_set, &doc).await.unwrap();
+    let GcsNotice::Deleted(mut object) = deleted("photos/dog.jpg", 1) else { unreachable!() };
+    object.bucket = "someone-elses-bucket".into();
+
+    let outcome = handle(GcsNotice::Deleted(object), &state).await.unwrap();
+
+    let Outcome::Ignored { reason } = outcome else { panic!("{outcome:?} must be ignored") };
+    assert!(reason.contains("not in ALLOWED_BUCKETS"), "{reason}");
+    let image = state.graph.image(&doc.image.id).await.unwrap().unwrap();
+    assert_eq!(image.locations.len(), 1);
+    assert!(image.deleted_at.is_none());
 }
 
 #[tokio::test]

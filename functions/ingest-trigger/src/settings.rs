@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 use shared::auth::PushAuthSettings;
-use shared::config::{load, GraphSettings, ServerSettings};
+use shared::config::{load, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::LocationPolicy;
 use std::path::PathBuf;
 
 use crate::kubernetes::{JobSettings, JobTemplate};
@@ -90,6 +91,8 @@ pub struct Settings {
     pub push_auth: PushAuthSettings,
     /// `PUBSUB_PUSH_ONLY`: no CloudEvent route (the pubsub-push component makes the Service public).
     pub pubsub_push_only: bool,
+    /// `ALLOWED_BUCKETS` / `LOCAL_BUCKET_ROOT`: events for other buckets are ignored.
+    pub locations: LocationPolicy,
 }
 
 impl Settings {
@@ -106,6 +109,7 @@ impl Settings {
             local: load("LOCAL_")?,
             push_auth: PushAuthSettings::from_env()?,
             pubsub_push_only,
+            locations: LocationSettings::from_env()?.policy()?,
         };
         settings.validate()?;
         Ok(settings)
@@ -154,6 +158,7 @@ mod tests {
             local: envy::prefixed("LOCAL_").from_iter(vars(&[])).unwrap(),
             push_auth: envy::prefixed("PUSH_AUTH_").from_iter(vars(&[("PUSH_AUTH_DISABLED", "true")])).unwrap(),
             pubsub_push_only: false,
+            locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
         }
     }
 

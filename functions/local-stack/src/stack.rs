@@ -2,7 +2,7 @@
 
 use axum::Router;
 use shared::cache::MemoryCache;
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, SharedGraph};
 use shared::launcher::{LocalLauncher, LocalLauncherConfig};
@@ -96,6 +96,8 @@ impl RunningStack {
             log_dir: config.log_dir.clone(),
         })?);
         let ttl = Duration::from_secs(3600);
+        // NB: development: any bucket folder under the root, and nothing outside it.
+        let locations = Arc::new(LocationPolicy::development(&config.bucket_root));
 
         let trigger = ingest_trigger::router(ingest_trigger::AppState {
             graph: graph.clone(),
@@ -104,6 +106,7 @@ impl RunningStack {
             // NB: the local stack binds loopback only and has no Pub/Sub in front of it.
             push_auth: shared::auth::PushAuth::disabled_for_development(),
             push_only: false,
+            locations: locations.clone(),
         });
         let ingestor = feature_ingestor::router(feature_ingestor::AppState {
             graph: graph.clone(),
@@ -113,6 +116,7 @@ impl RunningStack {
             dead_letter,
             // NB: loopback only; the emulator's pushes carry no token.
             push_auth: shared::auth::PushAuth::disabled_for_development(),
+            locations: locations.clone(),
         });
         let warmer = cache_warmer::router(cache_warmer::AppState {
             graph: graph.clone(),
@@ -128,9 +132,11 @@ impl RunningStack {
             active: Arc::new(feature_service::ActiveVersion::new(config.feature_set.clone(), Duration::from_secs(1))),
             images: Arc::new(ObjectReader::new(StorageConfig {
                 local_bucket_root: Some(config.bucket_root.clone()),
-                gcs_base_url: None,
+                ..StorageConfig::default()
             })),
             admins: Default::default(),
+            locations,
+            similar_max_scan: 20_000,
         });
         let broker = Broker::new(vec![
             Subscription {

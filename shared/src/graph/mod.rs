@@ -17,5 +17,5 @@ pub use model::{
     FeatureSetState, GraphCounts, GraphNode, GraphRelationship, ImageFeatures, ImageRecord, ImageSelector, Location,
     LocationRemoval, Neighbourhood, ObjectFeatures, Similar, VersionChange, WriteSummary,
 };
-pub use pattern::{ObjectPattern, PatternMatch, PatternPage, PatternQuery, RelationPattern};
+pub use pattern::{ObjectPattern, PatternCursor, PatternMatch, PatternPage, PatternQuery, RelationPattern};
 pub use store::{GraphStore, SharedGraph};

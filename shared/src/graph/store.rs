@@ -75,8 +75,10 @@ pub trait GraphStore: Send + Sync {
     /// Structured pattern search ("person NEAR blue car").
     async fn pattern_search(&self, query: &PatternQuery, version: &ModelVersion) -> Result<PatternPage>;
 
-    /// The `k` objects of the same model version most similar to `id` (cosine).
-    async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>>;
+    /// The `k` objects of the same model version most similar to `id` (cosine). Where no
+    /// vector index can answer, the exact comparison scans at most `max_scan` vectors;
+    /// past that it fails with `Unavailable` (503) instead of scanning them all.
+    async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>>;
 
     /// One node with all its properties.
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>>;

@@ -86,7 +86,7 @@ async fn check_unknown_ids_give_none(store: &dyn GraphStore) {
     assert_eq!(store.image(&image).await.unwrap(), None, "image");
     assert_eq!(store.image_features(&ImageSelector::Id(image.clone()), &scene.version).await.unwrap(), None, "by id");
     assert_eq!(store.image_features(&ImageSelector::Uri(random_uri()), &scene.version).await.unwrap(), None, "by uri");
-    assert_eq!(store.nearest_objects(&object, 3).await.unwrap(), None, "nearest");
+    assert_eq!(store.nearest_objects(&object, 3, 1000).await.unwrap(), None, "nearest");
     for id in [NodeId::Image(image), NodeId::parse(object.as_str()).unwrap()] {
         assert_eq!(store.node(&id).await.unwrap(), None, "node {id:?}");
         assert_eq!(store.neighbourhood(&id, 2, 10).await.unwrap(), None, "neighbourhood {id:?}");

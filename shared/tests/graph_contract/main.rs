@@ -11,5 +11,6 @@ mod lookups;
 mod nodes;
 mod patterns;
 mod similarity;
+mod timeouts;
 mod versions;
 mod writes;

@@ -42,8 +42,8 @@ async fn check_nearest_objects_rank_by_cosine_within_the_version(store: &dyn Gra
     let expected: Vec<_> = [&ids[1], tie_first, tie_second, &ids[4], &ids[5]].into_iter().cloned().collect();
 
     // Act
-    let top3 = store.nearest_objects(&ids[0], 3).await.unwrap().expect("known object");
-    let all = store.nearest_objects(&ids[0], 50).await.unwrap().expect("known object");
+    let top3 = store.nearest_objects(&ids[0], 3, 1000).await.unwrap().expect("known object");
+    let all = store.nearest_objects(&ids[0], 50, 1000).await.unwrap().expect("known object");
 
     // Assert
     let order = |v: &[shared::graph::Similar]| v.iter().map(|s| s.object.id.clone()).collect::<Vec<_>>();
@@ -54,6 +54,41 @@ async fn check_nearest_objects_rank_by_cosine_within_the_version(store: &dyn Gra
         assert!(s.object.embedding.is_empty(), "results leave the vector out");
         assert_eq!(s.object.model_version, scene.version);
     }
+}
+
+async fn check_an_exact_scan_past_its_bound_is_refused_not_run(store: &dyn GraphStore) {
+    // Arrange: 8-d vectors, which no vector index serves, so every answer is an exact scan of 5 others.
+    let scene = Scene::new();
+    let objects: Vec<Obj> = (0..6)
+        .map(|i| {
+            let x = 0.1 * i as f32;
+            let v = normalise((0..8).map(|j| ((i * 8 + j) as f32).sin()).collect());
+            Obj::new("dog", 18, ColorName::Brown, [x, 0.1, x + 0.05, 0.3], 0.9).with_embedding(v)
+        })
+        .collect();
+    let doc = document(&scene.version, &random_bytes(), &random_uri(), &objects, &[]);
+    store.write_features(&scene.set, &doc).await.unwrap();
+    let target = &doc.objects[0].id;
+
+    // Act
+    let refused = store.nearest_objects(target, 3, 4).await;
+    let allowed = store.nearest_objects(target, 3, 5).await;
+
+    // Assert
+    let err = refused.expect_err("5 vectors to compare, bound 4");
+    assert!(matches!(err, shared::Error::Unavailable { .. }), "503, not a partial answer: {err:?}");
+    let message = err.to_string();
+    assert!(message.contains("among the 5 vectors") && message.contains("SIMILAR_MAX_SCAN"), "{message}");
+    assert_eq!(allowed.unwrap().expect("known object").len(), 3, "within the bound the scan runs");
+}
+
+#[tokio::test]
+async fn sqlite_an_exact_scan_past_its_bound_is_refused_not_run() {
+    check_an_exact_scan_past_its_bound_is_refused_not_run(&sqlite().await).await
+}
+#[tokio::test]
+async fn neo4j_an_exact_scan_past_its_bound_is_refused_not_run() {
+    check_an_exact_scan_past_its_bound_is_refused_not_run(&neo4j!()).await
 }
 
 #[tokio::test]

@@ -112,7 +112,7 @@ async fn the_emulator_stores_what_the_binary_publishes() {
     let message = &messages[0]["message"];
     let data = base64::engine::general_purpose::STANDARD.decode(message["data"].as_str().unwrap()).unwrap();
     let doc: FeatureDocument = serde_json::from_slice(&data).unwrap();
-    doc.validate().unwrap();
+    doc.validate_content().unwrap();
     assert_eq!(message["attributes"]["ce-id"], format!("job-p:{}", doc.image.id));
     let _ = client.delete(api(&sub_path)).send().await;
     let _ = client.delete(api(&topic)).send().await;

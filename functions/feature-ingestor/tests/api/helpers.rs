@@ -4,6 +4,7 @@ use base64::Engine;
 use feature_ingestor::{routes, AppState};
 use shared::auth::PushAuth;
 use shared::cache::{CacheKey, FeatureCache, MemoryCache};
+use shared::domain::LocationPolicy;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
 use shared::pubsub::{event_attributes, Publisher, PublisherConfig, TopicName};
@@ -50,6 +51,7 @@ pub async fn spawn_app_verifying(dead_letter_host: Option<&str>, push_only: bool
         feature_set: Default::default(),
         dead_letter,
         push_auth,
+        locations: Arc::new(policy()),
     };
     TestApp { server: spawn(routes(state, push_only)).await, graph, cache }
 }
@@ -79,6 +81,11 @@ pub fn extracted_attributes(doc: &FeatureDocument) -> BTreeMap<String, String> {
         Some(&doc.image.uri),
         Some(doc.lineage.finished_at),
     )
+}
+
+/// The cluster's policy for the buckets the test documents and fixtures use.
+pub fn policy() -> LocationPolicy {
+    LocationPolicy::buckets(["raw-images", "sightgraph-raw"]).unwrap()
 }
 
 impl TestApp {

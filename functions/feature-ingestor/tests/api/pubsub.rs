@@ -138,6 +138,7 @@ async fn a_graph_failure_is_answered_with_an_error_so_pubsub_redelivers() {
         feature_set: Default::default(),
         dead_letter: None,
         push_auth: shared::auth::PushAuth::disabled_for_development(),
+        locations: std::sync::Arc::new(crate::helpers::policy()),
     };
     let server = shared::testing::spawn(feature_ingestor::router(state)).await;
     let (_, body) = pushed(b"graph down", "gs://raw-images/p4.jpg#1");

@@ -55,8 +55,8 @@ pub async fn image(
     let Query(q) = q.map_err(bad_query)?;
     let selector = match (q.uri, q.id) {
         (Some(uri), None) => {
-            shared::domain::ObjectUri::parse(&uri)?;
-            ImageSelector::Uri(uri)
+            // NB: stored locations are in the canonical spelling (`#` in names escaped), so look that up.
+            ImageSelector::Uri(shared::domain::ObjectUri::parse(&uri)?.to_string())
         }
         (None, Some(id)) => ImageSelector::Id(id),
         _ => return Err(ApiError::invalid("give exactly one of uri= or id=")),
@@ -77,13 +77,16 @@ pub async fn image(
     Ok(Json(body))
 }
 
-/// `{"ids": [...], "version": …}`.
+/// `{"ids": [...], "version": …, "embeddings": bool}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     ids: Vec<String>,
     #[serde(default)]
     version: Option<ModelVersion>,
+    /// `false` leaves the vectors out (and allows up to [`lookup::MAX_BATCH`] ids).
+    #[serde(default = "yes")]
+    embeddings: bool,
 }
 
 /// `POST /features/batch`.
@@ -92,5 +95,5 @@ pub async fn batch(
     body: Result<Json<BatchRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(bad_json)?;
-    Ok(json_bytes(lookup::batch(&state, &req.ids, req.version).await?))
+    Ok(json_bytes(lookup::batch(&state, &req.ids, req.version, req.embeddings).await?))
 }

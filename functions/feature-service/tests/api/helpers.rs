@@ -3,6 +3,7 @@
 
 use feature_service::{router, ActiveVersion, AdminTokens, AppState};
 use shared::cache::MemoryCache;
+use shared::domain::LocationPolicy;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
 use shared::schema::FeatureDocument;
@@ -24,6 +25,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_scanning_at_most(1000).await
+}
+
+/// The app with `/similar`'s exact scan bounded at `similar_max_scan` vectors.
+pub async fn spawn_app_scanning_at_most(similar_max_scan: usize) -> TestApp {
     let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
     graph.ensure_schema().await.unwrap();
     let bucket = tempfile::tempdir().unwrap();
@@ -34,9 +40,11 @@ pub async fn spawn_app() -> TestApp {
         active: Arc::new(ActiveVersion::new(Default::default(), Duration::from_millis(0))),
         images: Arc::new(ObjectReader::new(StorageConfig {
             local_bucket_root: Some(bucket.path().into()),
-            gcs_base_url: None,
+            ..StorageConfig::default()
         })),
         admins: AdminTokens::from_settings(None, Some(&format!("alice:{TOKEN},bob:{BOB_TOKEN}").into())).unwrap(),
+        locations: Arc::new(LocationPolicy::from_settings(Some("raw"), Some(bucket.path())).unwrap()),
+        similar_max_scan,
     };
     TestApp { server: spawn(router(state)).await, graph, bucket }
 }

@@ -3,6 +3,7 @@
 mod deleted;
 mod explore;
 mod helpers;
+mod images;
 mod lookups;
 mod openapi;
 mod versions;

@@ -177,8 +177,9 @@ impl GraphStore for Neo4jGraphStore {
     }
 
     #[instrument(skip_all, fields(object = %id, k = k), err)]
-    async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
-        self.op("finding nearest objects", explore::nearest(&self.graph, id, k, self.has_vector_index())).await
+    async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
+        let index = self.has_vector_index();
+        self.op("finding nearest objects", explore::nearest(&self.graph, id, k, index, max_scan)).await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {

@@ -146,9 +146,9 @@ impl GraphStore for SqliteGraphStore {
         self.with(move |c| explore::pattern_search(c, &query, &version)).await
     }
 
-    async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
+    async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
         let id = id.clone();
-        self.with(move |c| explore::nearest(c, &id, k)).await
+        self.with(move |c| explore::nearest(c, &id, k, max_scan)).await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {
