@@ -47,3 +47,13 @@ output "pubsub_topic" {
   description = "Topic of the alternative Pub/Sub push path (null when disabled)."
   value       = var.enable_pubsub_push ? google_pubsub_topic.raw_images[0].id : null
 }
+
+output "spanner_database" {
+  description = "SPANNER_DATABASE for the functions (null unless enable_spanner)."
+  value       = var.enable_spanner ? "projects/${var.project_id}/instances/${google_spanner_instance.graph[0].name}/databases/${google_spanner_database.graph[0].name}" : null
+}
+
+output "graph_runtime_gsa" {
+  description = "GCP service account of the functions with Spanner (Workload Identity annotation in knative/overlays/prod-spanner)."
+  value       = var.enable_spanner ? google_service_account.graph_runtime[0].email : null
+}

@@ -118,6 +118,10 @@ async fn sqlite_pattern_search_finds_a_person_near_a_blue_car() {
 async fn neo4j_pattern_search_finds_a_person_near_a_blue_car() {
     check_pattern_search_finds_a_person_near_a_blue_car(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_pattern_search_finds_a_person_near_a_blue_car() {
+    check_pattern_search_finds_a_person_near_a_blue_car(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_pattern_search_pages_in_a_stable_order() {
@@ -126,4 +130,8 @@ async fn sqlite_pattern_search_pages_in_a_stable_order() {
 #[tokio::test]
 async fn neo4j_pattern_search_pages_in_a_stable_order() {
     check_pattern_search_pages_in_a_stable_order(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_pattern_search_pages_in_a_stable_order() {
+    check_pattern_search_pages_in_a_stable_order(&spanner!()).await
 }

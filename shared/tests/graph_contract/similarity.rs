@@ -64,6 +64,10 @@ async fn sqlite_nearest_objects_rank_by_cosine_within_the_version() {
 async fn neo4j_nearest_objects_rank_by_cosine_within_the_version() {
     check_nearest_objects_rank_by_cosine_within_the_version(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_nearest_objects_rank_by_cosine_within_the_version() {
+    check_nearest_objects_rank_by_cosine_within_the_version(&spanner!()).await
+}
 
 #[tokio::test]
 async fn neo4j_the_schema_brings_the_vector_index_online() {

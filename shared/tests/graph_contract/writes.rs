@@ -118,6 +118,10 @@ async fn sqlite_a_write_reports_what_it_created() {
 async fn neo4j_a_write_reports_what_it_created() {
     check_a_write_reports_what_it_created(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_a_write_reports_what_it_created() {
+    check_a_write_reports_what_it_created(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_the_same_document_twice_changes_nothing() {
@@ -126,6 +130,10 @@ async fn sqlite_the_same_document_twice_changes_nothing() {
 #[tokio::test]
 async fn neo4j_the_same_document_twice_changes_nothing() {
     check_the_same_document_twice_changes_nothing(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_the_same_document_twice_changes_nothing() {
+    check_the_same_document_twice_changes_nothing(&spanner!()).await
 }
 
 #[tokio::test]
@@ -136,6 +144,10 @@ async fn sqlite_the_same_bytes_under_a_second_uri_are_one_image_with_both_locati
 async fn neo4j_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations() {
     check_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations() {
+    check_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_add_location_records_new_places_only() {
@@ -144,4 +156,8 @@ async fn sqlite_add_location_records_new_places_only() {
 #[tokio::test]
 async fn neo4j_add_location_records_new_places_only() {
     check_add_location_records_new_places_only(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_add_location_records_new_places_only() {
+    check_add_location_records_new_places_only(&spanner!()).await
 }
