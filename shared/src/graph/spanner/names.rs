@@ -100,7 +100,7 @@ mod tests {
             "projects/p/instances/sightgraph/databases/1features",
             "projects/p/instances/sightgraph/databases/features/extra",
             "projects//instances/sightgraph/databases/features",
-            "projects/p/instances/sightgraph/databases/a-database-name-longer-than-30",
+            "projects/p/instances/sightgraph/databases/a-database-name-longer-than-thirty",
         ] {
             assert!(DatabaseName::parse(bad).is_err(), "{bad:?} must be refused");
         }
