@@ -302,3 +302,46 @@ pub fn connect_cache(config: &CacheConfig) -> Result<SharedCache> {
     tracing::info!(backend = cache.backend(), "feature cache ready");
     Ok(cache)
 }
+
+#[cfg(test)]
+mod spanner_settings_tests {
+    use super::*;
+
+    fn spanner(vars: &[(&str, &str)]) -> std::result::Result<SpannerSettings, envy::Error> {
+        envy::prefixed("SPANNER_").from_iter(vars.iter().map(|(k, v)| (format!("SPANNER_{k}"), v.to_string())))
+    }
+
+    #[test]
+    fn without_a_database_spanner_is_not_chosen() {
+        assert!(spanner(&[]).unwrap().target().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_database_name_and_the_emulator_host_make_an_emulator_target() {
+        let db = "projects/p-1/instances/graph/databases/features";
+        let target = spanner(&[("DATABASE", db), ("EMULATOR_HOST", "127.0.0.1:9010")]).unwrap().target().unwrap();
+        let target = target.expect("SPANNER_DATABASE selects Spanner");
+        assert_eq!((target.database.as_str(), target.vector_search), (db, VectorSearch::Exact));
+        assert_eq!(target.endpoint, Endpoint::Emulator("127.0.0.1:9010".into()));
+        let cloud = spanner(&[("DATABASE", db), ("VECTOR_SEARCH", "approx")]).unwrap().target().unwrap().unwrap();
+        assert_eq!((cloud.endpoint, cloud.vector_search), (Endpoint::Cloud, VectorSearch::Approx));
+    }
+
+    #[test]
+    fn bad_values_are_refused_by_variable_name() {
+        let db = ("DATABASE", "projects/p/instances/graph/databases/features");
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[("DATABASE", "features")], "SPANNER_DATABASE"),
+            (&[db, ("MAX_SESSIONS", "0")], "SPANNER_MAX_SESSIONS"),
+            (&[db, ("VECTOR_SEARCH", "approx"), ("EMULATOR_HOST", "127.0.0.1:9010")], "SPANNER_VECTOR_SEARCH"),
+            (&[db, ("VECTOR_SEARCH", "fast")], "SPANNER_VECTOR_SEARCH"),
+        ];
+        for (vars, variable) in cases {
+            let message = match spanner(vars) {
+                Ok(s) => s.target().expect_err("must be refused").to_string(),
+                Err(e) => e.to_string(),
+            };
+            assert!(message.contains(variable), "{vars:?}: {message:?} must name {variable}");
+        }
+    }
+}

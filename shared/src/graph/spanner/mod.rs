@@ -80,18 +80,28 @@ impl SpannerGraphStore {
             ..ClientConfig::default()
         };
         let database = target.database.clone();
-        within(CONNECT_TIMEOUT, "connecting to Spanner", async {
+        let client = within(CONNECT_TIMEOUT, "connecting to Spanner", async {
             let client = Client::new(database.as_str(), config).await.map_err(map_client)?;
-            // NB: sessions open lazily on some paths; a real query makes a bad name fail here.
-            client::rows(&client, client::stmt("SELECT 1", |_| {})).await.map_err(|e| match e {
-                Error::Backend { message, .. } => {
-                    Error::unavailable(BACKEND, format!("{database}: {message} (does the database exist?)"))
-                }
-                other => other,
-            })?;
-            Ok(Self { client, target: target.clone() })
+            // NB: sessions open in the background; a real query makes a bad name fail here.
+            client::rows(&client, client::stmt("SELECT 1", |_| {})).await?;
+            Ok(client)
         })
         .await
+        .map_err(|e| match e {
+            Error::Backend { message, .. } | Error::Unavailable { message, .. } => {
+                Error::unavailable(BACKEND, format!("{database}: {message}"))
+            }
+            other => other,
+        })?;
+        Ok(Self { client, target: target.clone() })
+    }
+
+    /// The statements of `ddl/schema.sql` whose object this database lacks: all of them on
+    /// a new database, none once [`GraphStore::ensure_schema`] has run.
+    pub async fn missing_schema(&self) -> Result<Vec<String>> {
+        let have = schema::existing(&self.client, false).await?;
+        let wanted = schema::statements(schema::SCHEMA_DDL)?;
+        Ok(wanted.into_iter().filter(|d| !have.contains(&d.creates)).map(|d| d.statement).collect())
     }
 
     /// Runs one store operation under the time limit, naming it in backend errors.
