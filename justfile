@@ -16,6 +16,12 @@ default:
 demo: models build
     source scripts/models/env.sh && "{{bin}}/sightgraph-local" demo
 
+# The demo on the Cloud Spanner emulator (a database of its own, stopped afterwards)
+demo-spanner: models build
+    scripts/services/spanner.sh start demo > /dev/null
+    trap 'scripts/services/spanner.sh stop demo' EXIT; set -a; eval "$(scripts/services/spanner.sh env demo)"; set +a; \
+      source scripts/models/env.sh && SPANNER_DATABASE="$SIGHTGRAPH_SPANNER_INSTANCE/databases/demo-$(date +%s)" "{{bin}}/sightgraph-local" demo
+
 # Serve the local stack (API, UI, broker; watches fixtures/gcs for new files) on PORT (default 8080)
 dev: models build ui-build
     source scripts/models/env.sh && "{{bin}}/sightgraph-local" serve --watch
@@ -39,6 +45,10 @@ test: models
 # Benchmarks of the serving path and graph writes (results under bench/results/)
 bench: models build-release
     bench/serving/run.sh
+
+# gRPC calls and commit sizes of every Spanner store operation, from the emulator's request log
+bench-spanner:
+    bench/spanner/run.sh
 
 # CPU benchmark of cv-processor against Python onnxruntime on the same models and photos
 bench-cv: models build-release

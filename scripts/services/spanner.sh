@@ -10,6 +10,9 @@
 #                             SIGHTGRAPH_SPANNER_REST (the REST port: admin and data APIs)
 #   spanner.sh status [NAME]  exit 0 when running
 #
+# SPANNER_LOG_REQUESTS=1 at start logs every gRPC request and response to
+# $SIGHTGRAPH_RUN/spanner-NAME/spanner.log (bench/spanner counts round trips there).
+#
 # Tests create a database of their own under SIGHTGRAPH_SPANNER_INSTANCE (random name);
 # everything vanishes when the emulator stops.
 # NB: gateway_main starts emulator_main as a separate process that outlives the gateway,
@@ -42,6 +45,7 @@ print_env() {
   echo "SPANNER_EMULATOR_HOST=127.0.0.1:$(cat "$dir/grpc.port")"
   echo "SIGHTGRAPH_SPANNER_INSTANCE=projects/$project/instances/$instance"
   echo "SIGHTGRAPH_SPANNER_REST=http://127.0.0.1:$(cat "$dir/http.port")"
+  echo "SIGHTGRAPH_SPANNER_LOG=$dir/spanner.log"
 }
 
 # The emulator_main child of the gateway, once it is there.
@@ -70,9 +74,11 @@ start() {
   grpc="$(saved_or_free_port "$dir/grpc.port")"
   http="$(saved_or_free_port "$dir/http.port")"
   [[ "$grpc" != "$http" ]] || { http="$(free_port)"; echo "$http" > "$dir/http.port"; }
+  local extra=()
+  [[ "${SPANNER_LOG_REQUESTS:-}" == 1 ]] && extra+=(--log_requests)
   # NB: every test makes a database of its own; the default cap is 100 per instance.
   setsid "$bin/gateway_main" --hostname 127.0.0.1 --grpc_port "$grpc" --http_port "$http" \
-    --grpc_binary "$bin/emulator_main" --override_max_databases_per_instance 5000 \
+    --grpc_binary "$bin/emulator_main" --override_max_databases_per_instance 5000 "${extra[@]}" \
     > "$dir/spanner.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$pidfile"
   local i

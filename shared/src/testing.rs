@@ -233,7 +233,8 @@ pub fn md5_of(bytes: &[u8]) -> [u8; 16] {
 /// with `SIGHTGRAPH_SKIP_SPANNER=1`; without the test services it panics with what to run.
 pub async fn spanner_settings(prefix: &str) -> Option<crate::config::SpannerSettings> {
     use crate::graph::spanner::{create_scratch_database, Endpoint};
-    let (Ok(host), Ok(instance)) = (std::env::var("SPANNER_EMULATOR_HOST"), std::env::var("SIGHTGRAPH_SPANNER_INSTANCE"))
+    let (Ok(host), Ok(instance)) =
+        (std::env::var("SPANNER_EMULATOR_HOST"), std::env::var("SIGHTGRAPH_SPANNER_INSTANCE"))
     else {
         if std::env::var("SIGHTGRAPH_SERVICES").is_ok_and(|s| !s.split(',').any(|s| s == "spanner")) {
             eprintln!("note: the Cloud Spanner emulator is not installed here; skipping this Spanner test");

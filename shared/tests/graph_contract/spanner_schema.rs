@@ -65,11 +65,11 @@ async fn spanner_the_production_views_are_valid_on_the_emulator_and_split_relati
         ..Default::default()
     };
     admin.database().update_database_ddl(req, None).await.unwrap().wait(None).await.expect("the views apply");
-    let client = Client::new(target.database.as_str(), ClientConfig { environment: env(), ..Default::default() })
-        .await
-        .unwrap();
+    let client =
+        Client::new(target.database.as_str(), ClientConfig { environment: env(), ..Default::default() }).await.unwrap();
     let mut tx = client.single().await.unwrap();
-    let sql = "SELECT (SELECT COUNT(*) FROM NearRelations) AS Near, (SELECT COUNT(*) FROM OverlapsRelations) AS Overlaps";
+    let sql =
+        "SELECT (SELECT COUNT(*) FROM NearRelations) AS Near, (SELECT COUNT(*) FROM OverlapsRelations) AS Overlaps";
     let mut rows = tx.query(Statement::new(sql)).await.unwrap();
     let row = rows.next().await.unwrap().expect("one row");
 

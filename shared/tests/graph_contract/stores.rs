@@ -49,7 +49,8 @@ macro_rules! neo4j {
 /// emulator is not installed (all.sh then leaves `spanner` out of `SIGHTGRAPH_SERVICES`)
 /// or with `SIGHTGRAPH_SKIP_SPANNER=1`.
 pub async fn spanner_target() -> Option<SpannerTarget> {
-    let (Ok(host), Ok(instance)) = (std::env::var("SPANNER_EMULATOR_HOST"), std::env::var("SIGHTGRAPH_SPANNER_INSTANCE"))
+    let (Ok(host), Ok(instance)) =
+        (std::env::var("SPANNER_EMULATOR_HOST"), std::env::var("SIGHTGRAPH_SPANNER_INSTANCE"))
     else {
         if std::env::var("SIGHTGRAPH_SERVICES").is_ok_and(|s| !s.split(',').any(|s| s == "spanner")) {
             eprintln!("note: the Cloud Spanner emulator is not installed here; skipping the Spanner half of the graph contract");
@@ -74,9 +75,8 @@ pub async fn spanner_target() -> Option<SpannerTarget> {
 /// A Spanner store on a fresh emulator database, schema applied.
 pub async fn spanner() -> Option<SpannerGraphStore> {
     let target = spanner_target().await?;
-    let store = SpannerGraphStore::connect(&target)
-        .await
-        .unwrap_or_else(|e| panic!("connecting to {}: {e}", target.database));
+    let store =
+        SpannerGraphStore::connect(&target).await.unwrap_or_else(|e| panic!("connecting to {}: {e}", target.database));
     store.ensure_schema().await.expect("Spanner schema");
     Some(store)
 }

@@ -122,7 +122,11 @@ async fn check_concurrent_writers_of_one_document_store_one_copy(store: &dyn Gra
     let summaries: Vec<WriteSummary> =
         writes.into_iter().map(|w| w.expect("every concurrent writer succeeds (conflicts are retried)")).collect();
     assert_eq!(summaries.iter().filter(|s| s.image_created).count(), 1, "one writer created the image: {summaries:?}");
-    assert_eq!(summaries.iter().map(|s| s.objects_created).sum::<usize>(), 3, "each object created once: {summaries:?}");
+    assert_eq!(
+        summaries.iter().map(|s| s.objects_created).sum::<usize>(),
+        3,
+        "each object created once: {summaries:?}"
+    );
     assert_eq!(summaries.iter().filter(|s| s.activated).count(), 1, "the version bootstrapped once: {summaries:?}");
     let stored = store.image_features(&ImageSelector::Id(doc.image.id.clone()), &scene.version).await.unwrap();
     let stored = stored.expect("the image is stored");

@@ -55,11 +55,8 @@ impl Admin {
     /// Applies `statements` in order as one schema change and waits for it. Index builds
     /// over existing rows can take long (`long`: up to an hour of polling).
     pub(super) async fn update_ddl(&self, statements: Vec<String>, long: bool) -> Result<()> {
-        let req = UpdateDatabaseDdlRequest {
-            database: self.database.as_str().to_owned(),
-            statements,
-            ..Default::default()
-        };
+        let req =
+            UpdateDatabaseDdlRequest { database: self.database.as_str().to_owned(), statements, ..Default::default() };
         let mut op = self.client.database().update_database_ddl(req, None).await.map_err(|s| map_status(&s))?;
         op.wait(Some(polling(long))).await.map_err(|s| map_status(&s))?;
         Ok(())

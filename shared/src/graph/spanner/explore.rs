@@ -4,8 +4,8 @@
 use gcloud_spanner::client::Client;
 
 use super::client::{rows, stmt};
-use super::convert::{image, image_columns, object, object_columns, relation, Columns, Vector};
 use super::convert::VECTOR_DIMENSIONS;
+use super::convert::{image, image_columns, object, object_columns, relation, Columns, Vector};
 use super::read::objects;
 use super::VectorSearch;
 use crate::domain::{ModelVersion, ObjectId};

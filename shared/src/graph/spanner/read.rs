@@ -6,7 +6,9 @@ use gcloud_spanner::client::Client;
 use std::collections::HashMap;
 
 use super::client::{first, rows, stmt};
-use super::convert::{image, image_columns, object, object_columns, Columns, Fields, ObjectRow, RelationRow, RELATION_COLUMNS};
+use super::convert::{
+    image, image_columns, object, object_columns, Columns, Fields, ObjectRow, RelationRow, RELATION_COLUMNS,
+};
 use crate::domain::{ImageId, ModelVersion, ObjectId};
 use crate::graph::{GraphCounts, ImageFeatures, ImageRecord, ImageSelector, ObjectFeatures};
 use crate::Result;
@@ -145,7 +147,11 @@ fn newest_sql() -> String {
     )
 }
 
-pub(super) async fn newest_objects(client: &Client, version: &ModelVersion, limit: usize) -> Result<Vec<ObjectFeatures>> {
+pub(super) async fn newest_objects(
+    client: &Client,
+    version: &ModelVersion,
+    limit: usize,
+) -> Result<Vec<ObjectFeatures>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let q = stmt(newest_sql(), |s| {
         s.add_param("version", &version.as_str());

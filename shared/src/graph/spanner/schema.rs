@@ -66,18 +66,20 @@ fn classify(statement: &str) -> Result<Ddl> {
                 _ => SchemaObject::Table(String::new()),
             }
         }
-        "ALTER" if at(1) == "TABLE" && at(3) == "ADD" && at(4) == "COLUMN" => {
-            SchemaObject::Column(name(2), name(5))
-        }
+        "ALTER" if at(1) == "TABLE" && at(3) == "ADD" && at(4) == "COLUMN" => SchemaObject::Column(name(2), name(5)),
         _ => SchemaObject::Table(String::new()),
     };
     let named = match &creates {
-        SchemaObject::Table(n) | SchemaObject::Index(n) | SchemaObject::View(n) | SchemaObject::Graph(n) => !n.is_empty(),
+        SchemaObject::Table(n) | SchemaObject::Index(n) | SchemaObject::View(n) | SchemaObject::Graph(n) => {
+            !n.is_empty()
+        }
         SchemaObject::Column(t, c) => !t.is_empty() && !c.is_empty(),
     };
     if !named {
         let head: String = statement.chars().take(60).collect();
-        return Err(Error::invalid(format!("unsupported DDL statement (only CREATE … / ALTER TABLE … ADD COLUMN): {head}")));
+        return Err(Error::invalid(format!(
+            "unsupported DDL statement (only CREATE … / ALTER TABLE … ADD COLUMN): {head}"
+        )));
     }
     Ok(Ddl { statement: statement.to_owned(), creates })
 }
@@ -124,8 +126,7 @@ pub(super) async fn existing(client: &Client, with_graphs: bool) -> Result<HashS
 /// the same at the same moment is fine: after a failure, what is still missing decides.
 pub(super) async fn apply_missing(client: &Client, admin: &Admin, ddl: &[Ddl], production: bool) -> Result<usize> {
     let have = existing(client, production).await?;
-    let missing: Vec<String> =
-        ddl.iter().filter(|d| !have.contains(&d.creates)).map(|d| d.statement.clone()).collect();
+    let missing: Vec<String> = ddl.iter().filter(|d| !have.contains(&d.creates)).map(|d| d.statement.clone()).collect();
     if missing.is_empty() {
         return Ok(0);
     }
@@ -137,7 +138,11 @@ pub(super) async fn apply_missing(client: &Client, admin: &Admin, ddl: &[Ddl], p
             return Err(match e {
                 Error::Backend { message, .. } => Error::backend(
                     BACKEND,
-                    format!("applying DDL ({} statements still missing, first: {:?}): {message}", still.len(), still[0].creates),
+                    format!(
+                        "applying DDL ({} statements still missing, first: {:?}): {message}",
+                        still.len(),
+                        still[0].creates
+                    ),
                 ),
                 other => other,
             });

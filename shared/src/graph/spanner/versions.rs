@@ -2,8 +2,8 @@
 //! read-write transaction each (read the pointer, check, write pointer and audit row), and
 //! the audit trail in `VersionAudit`, stamped with the commit timestamp.
 
-use gcloud_spanner::client::Client;
 use gcloud_googleapis::spanner::v1::Mutation;
+use gcloud_spanner::client::Client;
 use gcloud_spanner::mutation::{insert, insert_or_update};
 use gcloud_spanner::row::{Struct, TryFromStruct};
 use gcloud_spanner::value::CommitTimestamp;
@@ -191,7 +191,11 @@ pub(super) async fn feature_sets(client: &Client) -> Result<Vec<FeatureSetState>
         out.push(FeatureSetState {
             active: c.get::<Option<String>>("ActiveVersion")?.as_deref().map(version).transpose()?,
             versions: c.get::<Vec<String>>("Versions")?.iter().map(|v| version(v)).collect::<Result<_>>()?,
-            history: c.get::<Vec<ChangeRow>>("History")?.into_iter().map(|h| h.into_change(&name)).collect::<Result<_>>()?,
+            history: c
+                .get::<Vec<ChangeRow>>("History")?
+                .into_iter()
+                .map(|h| h.into_change(&name))
+                .collect::<Result<_>>()?,
             name,
         });
     }

@@ -98,14 +98,42 @@ async fn write_in(
         let (w, h) = (i64::from(img.width), i64::from(img.height));
         ms.push(insert(
             "Images",
-            &["ImageId", "Uri", "Bucket", "Name", "Generation", "Width", "Height", "ContentType", "SizeBytes", "Md5Hash", "CreatedAt"],
-            &[&img.id.as_str(), &img.uri.as_str(), &img.bucket, &img.name.as_str(), &img.generation, &w, &h,
-              &img.content_type.as_str(), &size, &img.md5_hash.as_str(), &now],
+            &[
+                "ImageId",
+                "Uri",
+                "Bucket",
+                "Name",
+                "Generation",
+                "Width",
+                "Height",
+                "ContentType",
+                "SizeBytes",
+                "Md5Hash",
+                "CreatedAt",
+            ],
+            &[
+                &img.id.as_str(),
+                &img.uri.as_str(),
+                &img.bucket,
+                &img.name.as_str(),
+                &img.generation,
+                &w,
+                &h,
+                &img.content_type.as_str(),
+                &size,
+                &img.md5_hash.as_str(),
+                &now,
+            ],
         ));
     }
     // The first location is a Locations row too, so any URI finds its image through one index.
     if uri_owner.is_none() && primary.as_deref() != Some(img.uri.as_str()) {
-        let loc = Location { uri: img.uri.clone(), bucket: img.bucket.clone(), name: img.name.clone(), generation: img.generation };
+        let loc = Location {
+            uri: img.uri.clone(),
+            bucket: img.bucket.clone(),
+            name: img.name.clone(),
+            generation: img.generation,
+        };
         ms.push(location_row(&img.id, &loc, &now));
     }
 
@@ -118,21 +146,76 @@ async fn write_in(
         let f = |x: f32| f64::from(x);
         ms.push(insert(
             "Objects",
-            &["ImageId", "ObjectId", "ModelVersion", "Label", "CategoryId", "Score", "XMin", "YMin", "XMax", "YMax",
-              "NxMin", "NyMin", "NxMax", "NyMax", "Color", "ColorFraction"],
-            &[&img.id.as_str(), &o.id.as_str(), &version, &o.label.as_str(), &i64::from(o.category_id), &f(o.score),
-              &f(b.x_min), &f(b.y_min), &f(b.x_max), &f(b.y_max), &f(n.x_min), &f(n.y_min), &f(n.x_max), &f(n.y_max),
-              &o.color.name.as_str(), &f(o.color.fraction)],
+            &[
+                "ImageId",
+                "ObjectId",
+                "ModelVersion",
+                "Label",
+                "CategoryId",
+                "Score",
+                "XMin",
+                "YMin",
+                "XMax",
+                "YMax",
+                "NxMin",
+                "NyMin",
+                "NxMax",
+                "NyMax",
+                "Color",
+                "ColorFraction",
+            ],
+            &[
+                &img.id.as_str(),
+                &o.id.as_str(),
+                &version,
+                &o.label.as_str(),
+                &i64::from(o.category_id),
+                &f(o.score),
+                &f(b.x_min),
+                &f(b.y_min),
+                &f(b.x_max),
+                &f(b.y_max),
+                &f(n.x_min),
+                &f(n.y_min),
+                &f(n.x_max),
+                &f(n.y_max),
+                &o.color.name.as_str(),
+                &f(o.color.fraction),
+            ],
         ));
         let vector = Vector(o.embedding.clone());
         let (main, other) =
             if o.embedding.len() == VECTOR_DIMENSIONS { (Some(vector), None) } else { (None, Some(vector)) };
         ms.push(insert(
             "Features",
-            &["ImageId", "ObjectId", "FeatureId", "ModelVersion", "Dim", "Embedding", "OtherEmbedding", "JobId",
-              "Detector", "Embedder", "ImageGeneration", "CreatedAt"],
-            &[&img.id.as_str(), &o.id.as_str(), &o.feature_id.as_str(), &version, &(o.embedding.len() as i64), &main,
-              &other, &l.job_id.as_str(), &detector.as_str(), &embedder.as_str(), &img.generation, &now],
+            &[
+                "ImageId",
+                "ObjectId",
+                "FeatureId",
+                "ModelVersion",
+                "Dim",
+                "Embedding",
+                "OtherEmbedding",
+                "JobId",
+                "Detector",
+                "Embedder",
+                "ImageGeneration",
+                "CreatedAt",
+            ],
+            &[
+                &img.id.as_str(),
+                &o.id.as_str(),
+                &o.feature_id.as_str(),
+                &version,
+                &(o.embedding.len() as i64),
+                &main,
+                &other,
+                &l.job_id.as_str(),
+                &detector.as_str(),
+                &embedder.as_str(),
+                &img.generation,
+                &now,
+            ],
         ));
     }
     for r in &doc.relations {
@@ -143,16 +226,42 @@ async fn write_in(
         ms.push(insert(
             "Relations",
             &["ImageId", "Kind", "FromId", "ToId", "ModelVersion", "Distance", "Iou"],
-            &[&img.id.as_str(), &r.kind.as_str(), &r.from.as_str(), &r.to.as_str(), &version,
-              &r.distance.map(f64::from), &r.iou.map(f64::from)],
+            &[
+                &img.id.as_str(),
+                &r.kind.as_str(),
+                &r.from.as_str(),
+                &r.to.as_str(),
+                &version,
+                &r.distance.map(f64::from),
+                &r.iou.map(f64::from),
+            ],
         ));
     }
     if !run_known {
         ms.push(insert(
             "Runs",
-            &["ImageId", "ModelVersion", "JobId", "Uri", "Host", "Processor", "ExecutionProvider", "StartedAt", "FinishedAt"],
-            &[&img.id.as_str(), &version, &l.job_id.as_str(), &img.uri.as_str(), &l.host.as_str(),
-              &l.processor.as_str(), &l.execution_provider.as_str(), &Timestamp(l.started_at), &Timestamp(l.finished_at)],
+            &[
+                "ImageId",
+                "ModelVersion",
+                "JobId",
+                "Uri",
+                "Host",
+                "Processor",
+                "ExecutionProvider",
+                "StartedAt",
+                "FinishedAt",
+            ],
+            &[
+                &img.id.as_str(),
+                &version,
+                &l.job_id.as_str(),
+                &img.uri.as_str(),
+                &l.host.as_str(),
+                &l.processor.as_str(),
+                &l.execution_provider.as_str(),
+                &Timestamp(l.started_at),
+                &Timestamp(l.finished_at),
+            ],
         ));
     }
     let activated = versions::register(&set_state, &mut ms, set, &doc.model.version);
@@ -161,7 +270,8 @@ async fn write_in(
 }
 
 fn location_row(image: &ImageId, loc: &Location, now: &CommitTimestamp) -> gcloud_googleapis::spanner::v1::Mutation {
-    let values: [&dyn ToKind; 6] = [&image.as_str(), &loc.uri.as_str(), &loc.bucket, &loc.name.as_str(), &loc.generation, now];
+    let values: [&dyn ToKind; 6] =
+        [&image.as_str(), &loc.uri.as_str(), &loc.bucket, &loc.name.as_str(), &loc.generation, now];
     insert("Locations", &["ImageId", "Uri", "Bucket", "Name", "Generation", "RecordedAt"], &values)
 }
 
