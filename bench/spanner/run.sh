@@ -16,14 +16,15 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
 export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
 objects="${BENCH_OBJECTS:-5}" dim="${BENCH_DIM:-1280}"
 
-cargo build --release --quiet -p shared --example spanner_bench
+# NB: counts do not depend on the build profile; the debug build is the cheap one.
+cargo build --quiet -p shared --example spanner_bench
 cleanup() { scripts/services/spanner.sh stop sgbench >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 scripts/services/spanner.sh stop sgbench >/dev/null 2>&1 || true
 env_out="$(SPANNER_LOG_REQUESTS=1 scripts/services/spanner.sh start sgbench)"
 set -a; eval "$env_out"; set +a
 
-table="$("$CARGO_TARGET_DIR/release/examples/spanner_bench" "$SPANNER_EMULATOR_HOST" \
+table="$("$CARGO_TARGET_DIR/debug/examples/spanner_bench" "$SPANNER_EMULATOR_HOST" \
   "$SIGHTGRAPH_SPANNER_INSTANCE" "$SIGHTGRAPH_SPANNER_LOG" "$objects" "$dim")"
 
 # Query plans: the emulator answers PLAN and PROFILE, but with one node "No query plan".
@@ -37,7 +38,7 @@ out="${OUT:-$SIGHTGRAPH_ROOT/bench/results/spanner-rpcs-$(date +%F).md}"
 cat > "$out" <<MD
 # Spanner graph store: calls and writes per operation ($(date +%F))
 
-\`bench/spanner/run.sh\` on $(nproc) CPUs, Cloud Spanner emulator $(gcloud components list --filter=id=cloud-spanner-emulator --format='value(current_version_string)' 2>/dev/null || echo '?')
+\`bench/spanner/run.sh\` on $(nproc) CPUs, Cloud Spanner emulator $(gcloud version 2>/dev/null | sed -n 's/^cloud-spanner-emulator //p')
 (\`--log_requests\`), gcloud-spanner 1.9, $objects objects per image, vectors of $dim floats. Each
 row is one store call; its gRPC calls and commit contents are read from the emulator's request
 log. Counts are properties of the client and the schema and carry over to Cloud Spanner; the

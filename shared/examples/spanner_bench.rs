@@ -1,13 +1,16 @@
 //! Helper of `bench/spanner/run.sh` (not a product binary): drives `SpannerGraphStore` on a
 //! Cloud Spanner emulator started with `--log_requests`, and after each store operation
-//! reads the emulator's request log to count the gRPC calls it made (round trips) and, for
-//! commits, the rows and cells it wrote. The emulator is a functional model, not a
+//! reads the emulator's request log to count the gRPC calls it made (round trips); then
+//! the mutations a document write commits, from the write path's own mutation list (the
+//! emulator's log cuts long requests short). The emulator is a functional model, not a
 //! performance one: only counts are reported, never its timings.
 //!
-//! `spanner_bench EMULATOR_HOST INSTANCE LOG [OBJECTS] [DIM]` prints a Markdown table.
+//! `spanner_bench EMULATOR_HOST INSTANCE LOG [OBJECTS] [DIM]` prints Markdown tables.
 
 use shared::domain::{ColorName, FeatureId, FeatureSetName, ImageId, Label, ModelVersion, NodeId, ObjectId};
-use shared::graph::spanner::{create_scratch_database, Endpoint, SpannerGraphStore, SpannerTarget, VectorSearch};
+use shared::graph::spanner::{
+    create_scratch_database, first_write, Endpoint, SpannerGraphStore, SpannerTarget, VectorSearch,
+};
 use shared::graph::{GraphStore, ImageSelector, ObjectPattern, PatternQuery, RelationPattern};
 use shared::schema::*;
 use std::collections::BTreeMap;
@@ -16,12 +19,12 @@ use std::time::Duration;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// What one operation sent: calls per method, and for commits the rows and cells written.
+/// gRPC calls per method that one operation made.
 #[derive(Default)]
 struct Calls {
     methods: BTreeMap<String, usize>,
-    rows: usize,
-    cells: usize,
+    /// A commit that carried no mutation (nothing to write).
+    empty_commits: usize,
 }
 
 /// Reads what the emulator logged since the last call.
@@ -38,37 +41,26 @@ impl RequestLog {
     }
 }
 
-/// Counts `Request[Spanner.Method]` entries; in each `Commit`, every row of an insert,
-/// update or replace mutation (a `values { … }` list) and its cells (the mutation's columns).
+/// Counts the `Request[Service.Method]` entries of the log, and commits without mutations.
 fn parse(text: &str) -> Calls {
     let mut calls = Calls::default();
-    let mut in_commit = false;
-    let mut columns = 0;
-    for line in text.lines() {
-        if let Some(rest) = line.split("Request[").nth(1) {
-            let method = rest.split(']').next().unwrap_or_default().to_owned();
-            in_commit = method == "Spanner.Commit";
-            if method.starts_with("Spanner.") {
-                *calls.methods.entry(method).or_default() += 1;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.split("Request[").nth(1) else { continue };
+        let method = rest.split(']').next().unwrap_or_default().to_owned();
+        if method == "Spanner.Commit" {
+            let mut body = Vec::new();
+            while let Some(next) = lines.peek() {
+                if next.contains("Response[") || next.contains("Request[") {
+                    break;
+                }
+                body.push(lines.next().unwrap_or_default());
             }
-            continue;
+            if !body.iter().any(|l| l.starts_with("mutations {")) {
+                calls.empty_commits += 1;
+            }
         }
-        if line.contains("Response[") {
-            in_commit = false;
-        }
-        if !in_commit {
-            continue;
-        }
-        let t = line.trim_start();
-        let depth = line.len() - t.len();
-        if t.starts_with("insert {") || t.starts_with("update {") || t.starts_with("insert_or_update {") {
-            columns = 0;
-        } else if t.starts_with("columns:") {
-            columns += 1;
-        } else if t == "values {" && depth == 4 {
-            calls.rows += 1;
-            calls.cells += columns;
-        }
+        *calls.methods.entry(method).or_default() += 1;
     }
     calls
 }
@@ -81,7 +73,7 @@ fn rand_u64() -> u64 {
 }
 
 fn vector(dim: usize, seed: u64) -> Vec<f32> {
-    let raw: Vec<f32> = (0..dim).map(|i| ((seed as f32 + i as f32 * 0.37).sin())).collect();
+    let raw: Vec<f32> = (0..dim).map(|i| (seed as f32 + i as f32 * 0.37).sin()).collect();
     let n = raw.iter().map(|x| x * x).sum::<f32>().sqrt();
     raw.into_iter().map(|x| x / n).collect()
 }
@@ -164,12 +156,30 @@ fn document(version: &ModelVersion, objects: usize, dim: usize) -> FeatureDocume
     }
 }
 
+/// A NEAR relation between every pair of objects.
+fn every_pair_near(doc: &FeatureDocument) -> Vec<Relation> {
+    let mut ids: Vec<ObjectId> = doc.objects.iter().map(|o| o.id.clone()).collect();
+    ids.sort();
+    let mut out = Vec::new();
+    for (i, a) in ids.iter().enumerate() {
+        for b in &ids[i + 1..] {
+            out.push(Relation {
+                kind: RelationKind::Near,
+                from: a.clone(),
+                to: b.clone(),
+                distance: Some(0.01),
+                iou: None,
+            });
+        }
+    }
+    out
+}
+
 fn row(out: &mut String, what: &str, calls: &Calls) {
-    let methods: Vec<String> =
-        calls.methods.iter().map(|(m, n)| format!("{} {n}", m.trim_start_matches("Spanner."))).collect();
+    let methods: Vec<String> = calls.methods.iter().map(|(m, n)| format!("{m} {n}")).collect();
     let total: usize = calls.methods.values().sum();
-    let writes = if calls.rows > 0 { format!("{} rows, {} cells", calls.rows, calls.cells) } else { "-".into() };
-    out.push_str(&format!("| {what} | {total} | {} | {writes} |\n", methods.join(", ")));
+    let empty = if calls.empty_commits > 0 { " (the commit carries no mutation)" } else { "" };
+    out.push_str(&format!("| {what} | {total} | {}{empty} |\n", methods.join(", ")));
 }
 
 #[tokio::main]
@@ -186,7 +196,7 @@ async fn main() -> Res<()> {
     let mut file = std::fs::File::open(log)?;
     file.seek(SeekFrom::End(0))?;
     let mut log = RequestLog { file };
-    let mut out = String::from("| operation | gRPC calls | by method | written |\n| --- | --- | --- | --- |\n");
+    let mut out = String::from("| operation | gRPC calls | by method |\n| --- | --- | --- |\n");
 
     let store = SpannerGraphStore::connect(&target).await?;
     row(&mut out, "connect (session pool, `SELECT 1`)", &log.since_last().await?);
@@ -264,7 +274,27 @@ async fn main() -> Res<()> {
     row(&mut out, "`feature_sets`", &log.since_last().await?);
     let counts = store.counts().await?;
     row(&mut out, "`counts`", &log.since_last().await?);
+    out.push_str(&format!("\nDatabase {}: {counts:?}.\n\n", target.database));
+    out.push_str(
+        "| document | rows | cells | index entries | Spanner mutations (cells + index entries; limit 80 000) |\n",
+    );
+    out.push_str("| --- | --- | --- | --- | --- |\n");
+    for (n, every_pair) in [(1, false), (5, false), (20, false), (100, false), (100, true)] {
+        let mut doc = document(&version, n, dim);
+        if every_pair {
+            doc.relations = every_pair_near(&doc);
+        }
+        let note = if every_pair { " (every pair NEAR: the worst case)" } else { "" };
+        let m = first_write(&set, &doc);
+        out.push_str(&format!(
+            "| new image, {n} objects, {} relations{note} | {} | {} | {} | {} |\n",
+            doc.relations.len(),
+            m.rows,
+            m.cells,
+            m.index_entries,
+            m.spanner_mutations()
+        ));
+    }
     print!("{out}");
-    println!("\nDatabase {}: {counts:?}; vectors of {dim} floats.", target.database);
     Ok(())
 }

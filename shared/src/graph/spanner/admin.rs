@@ -31,13 +31,13 @@ async fn cloud_environment(admin: bool) -> Result<Environment> {
         Error::unavailable(BACKEND, format!("no Google credentials (Workload Identity / ADC): {e}"))
     };
     // NB: the two configs ask for different OAuth scopes; each brings its token source.
+    // `with_auth` only replaces a GoogleCloud environment, so that is what it is given.
+    let unauthenticated = || Environment::GoogleCloud(Box::new(token_source::NoopTokenSourceProvider {}));
     if admin {
-        let mut config = AdminClientConfig::default();
-        config.environment = Environment::GoogleCloud(Box::new(token_source::NoopTokenSourceProvider {}));
+        let config = AdminClientConfig { environment: unauthenticated(), ..Default::default() };
         Ok(config.with_auth().await.map_err(auth)?.environment)
     } else {
-        let mut config = gcloud_spanner::client::ClientConfig::default();
-        config.environment = Environment::GoogleCloud(Box::new(token_source::NoopTokenSourceProvider {}));
+        let config = gcloud_spanner::client::ClientConfig { environment: unauthenticated(), ..Default::default() };
         Ok(config.with_auth().await.map_err(auth)?.environment)
     }
 }

@@ -8,13 +8,16 @@
 //! Spanner only.
 
 mod admin;
+mod budget;
 mod client;
 mod convert;
 mod explore;
+mod mutations;
 mod names;
 mod nodes;
 mod read;
 pub mod schema;
+mod values;
 mod versions;
 mod write;
 
@@ -34,6 +37,7 @@ use crate::{Error, Result};
 use client::{map_client, within, CONNECT_TIMEOUT, OPERATION_TIMEOUT};
 
 pub use admin::{create_database, create_scratch_database};
+pub use budget::{first_write, MutationCount};
 pub use names::{DatabaseName, Endpoint, VectorSearch};
 
 const BACKEND: &str = "spanner";

@@ -15,6 +15,7 @@ use crate::graph::{FeatureSetState, VersionChange};
 use crate::{Error, Result};
 
 /// A feature set as the write path reads it.
+#[derive(Debug, Default)]
 pub(super) struct SetState {
     /// The set's audit counter; `None` when the set does not exist yet.
     pub(super) audit_seq: Option<i64>,
