@@ -38,7 +38,7 @@ build:
 models:
     scripts/models/build.sh
 
-# Run every test: Rust (against real Redis, Redis Cluster, Neo4j, Pub/Sub and fake-gcs), deploy checks, UI
+# Run every test: Rust (against real Redis, Redis Cluster, Neo4j, the Pub/Sub and Spanner emulators, fake-gcs), deploy checks, UI
 test: models
     scripts/ci/test.sh
 
@@ -75,7 +75,7 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-# Start the servers the tests use (Redis, Redis Cluster, Neo4j, Pub/Sub, fake-gcs) and print their env
+# Start the servers the tests use (Redis, Redis Cluster, Neo4j, Pub/Sub, Spanner, fake-gcs) and print their env
 services-up:
     scripts/services/all.sh up && cat "{{RUN_DIR}}/services.env"
 
