@@ -112,3 +112,22 @@ async fn spanner_an_unknown_database_is_unavailable_at_connect() {
         other => panic!("an unknown database must be Unavailable (503 at start): {:?}", other.err()),
     }
 }
+
+#[tokio::test]
+async fn spanner_database_wins_over_neo4j_uri_in_connect_graph() {
+    // Arrange: both configured, Neo4j at a port where nothing listens.
+    let Some(target) = spanner_target().await else { return };
+    let mut settings = shared::config::GraphSettings::sqlite(":memory:");
+    settings.neo4j.uri = Some("bolt://127.0.0.1:1".into());
+    settings.spanner = shared::config::SpannerSettings {
+        database: Some(target.database.to_string()),
+        emulator_host: Some(emulator(&target)),
+        ..Default::default()
+    };
+
+    // Act
+    let store = shared::config::connect_graph(&settings).await.expect("Spanner is chosen and starts");
+
+    // Assert
+    assert_eq!(store.backend(), "spanner");
+}
