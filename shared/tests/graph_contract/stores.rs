@@ -1,7 +1,7 @@
 //! The stores under test: SQLite in memory, and the Neo4j and Spanner emulator of the test services.
 
 use shared::graph::neo4j::Neo4jGraphStore;
-use shared::graph::spanner::{create_scratch_database, Endpoint, SpannerGraphStore, SpannerTarget, VectorSearch};
+use shared::graph::spanner::{SpannerGraphStore, SpannerTarget};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
 
@@ -44,32 +44,11 @@ macro_rules! neo4j {
     };
 }
 
-/// A fresh database on the test services' Spanner emulator (`SPANNER_EMULATOR_HOST`,
-/// `SIGHTGRAPH_SPANNER_INSTANCE`), so each test sees only its own data; `None` where the
-/// emulator is not installed (all.sh then leaves `spanner` out of `SIGHTGRAPH_SERVICES`)
-/// or with `SIGHTGRAPH_SKIP_SPANNER=1`.
+/// A fresh database on the test services' Spanner emulator, so each test sees only its own
+/// data; `None` where the emulator is not installed (see `shared::testing::spanner_settings`).
 pub async fn spanner_target() -> Option<SpannerTarget> {
-    let (Ok(host), Ok(instance)) =
-        (std::env::var("SPANNER_EMULATOR_HOST"), std::env::var("SIGHTGRAPH_SPANNER_INSTANCE"))
-    else {
-        if std::env::var("SIGHTGRAPH_SERVICES").is_ok_and(|s| !s.split(',').any(|s| s == "spanner")) {
-            eprintln!("note: the Cloud Spanner emulator is not installed here; skipping the Spanner half of the graph contract");
-            return None;
-        }
-        if std::env::var("SIGHTGRAPH_SKIP_SPANNER").as_deref() == Ok("1") {
-            eprintln!("note: SIGHTGRAPH_SKIP_SPANNER=1, skipping the Spanner half of the graph contract");
-            return None;
-        }
-        panic!(
-            "SPANNER_EMULATOR_HOST is not set: start the test services with `scripts/services/all.sh up` and load \
-             $SIGHTGRAPH_RUN/services.env, or run `just test` (SIGHTGRAPH_SKIP_SPANNER=1 skips these tests)"
-        );
-    };
-    let endpoint = Endpoint::Emulator(host);
-    let database = create_scratch_database(&endpoint, &instance, "contract")
-        .await
-        .unwrap_or_else(|e| panic!("creating a database on the Spanner emulator under {instance}: {e}"));
-    Some(SpannerTarget { database, endpoint, vector_search: VectorSearch::Exact, max_sessions: 16 })
+    let settings = shared::testing::spanner_settings("contract").await?;
+    Some(settings.target().expect("test settings are valid").expect("a database is set"))
 }
 
 /// A Spanner store on a fresh emulator database, schema applied.

@@ -126,8 +126,8 @@ pub(super) async fn tx_rows(tx: &mut ReadWriteTransaction, stmt: Statement) -> R
 
 /// A random duration in `[d/2, d]`, so writers that collided do not collide again in step.
 fn jitter(d: Duration) -> Duration {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
+    // NB: every RandomState has fresh keys, so hashing nothing still gives a random number.
+    let h = std::collections::hash_map::RandomState::new().build_hasher();
     let half = d / 2;
     half + Duration::from_nanos(h.finish() % (half.as_nanos() as u64).max(1))
 }

@@ -79,30 +79,30 @@ pub(super) fn object_id(s: &str) -> Result<ObjectId> {
     ObjectId::parse(s).map_err(|e| corrupt("object id", e))
 }
 
+/// Every column of `Objects`, in table order (the write path inserts them all).
+pub(super) const OBJECT_COLUMNS: [&str; 16] = [
+    "ImageId",
+    "ObjectId",
+    "ModelVersion",
+    "Label",
+    "CategoryId",
+    "Score",
+    "XMin",
+    "YMin",
+    "XMax",
+    "YMax",
+    "NxMin",
+    "NyMin",
+    "NxMax",
+    "NyMax",
+    "Color",
+    "ColorFraction",
+];
+
 /// The columns [`object`] reads, from an object aliased `o` and its feature `f`, each
 /// named `<prefix><Column>`; with `embedding`, the vector columns too.
 pub(super) fn object_columns(o: &str, f: &str, prefix: &str, embedding: bool) -> String {
-    let mut cols: Vec<String> = [
-        "ObjectId",
-        "ImageId",
-        "Label",
-        "CategoryId",
-        "Score",
-        "XMin",
-        "YMin",
-        "XMax",
-        "YMax",
-        "NxMin",
-        "NyMin",
-        "NxMax",
-        "NyMax",
-        "Color",
-        "ColorFraction",
-        "ModelVersion",
-    ]
-    .iter()
-    .map(|c| format!("{o}.{c} AS {prefix}{c}"))
-    .collect();
+    let mut cols: Vec<String> = OBJECT_COLUMNS.iter().map(|c| format!("{o}.{c} AS {prefix}{c}")).collect();
     cols.push(format!("{f}.FeatureId AS {prefix}FeatureId"));
     if embedding {
         cols.push(format!("{f}.Embedding AS {prefix}Embedding"));

@@ -7,7 +7,7 @@ use gcloud_spanner::statement::ToKind;
 use gcloud_spanner::value::CommitTimestamp;
 use std::collections::HashSet;
 
-use super::convert::{Timestamp, Vector, VECTOR_DIMENSIONS};
+use super::convert::{Timestamp, Vector, OBJECT_COLUMNS, VECTOR_DIMENSIONS};
 use super::versions::{self, SetState};
 use crate::domain::{FeatureSetName, ImageId};
 use crate::graph::{Location, WriteSummary};
@@ -91,24 +91,7 @@ pub(super) fn plan(set: &FeatureSetName, doc: &FeatureDocument, state: &DocState
         let f = |x: f32| f64::from(x);
         ms.push(insert(
             "Objects",
-            &[
-                "ImageId",
-                "ObjectId",
-                "ModelVersion",
-                "Label",
-                "CategoryId",
-                "Score",
-                "XMin",
-                "YMin",
-                "XMax",
-                "YMax",
-                "NxMin",
-                "NyMin",
-                "NxMax",
-                "NyMax",
-                "Color",
-                "ColorFraction",
-            ],
+            &OBJECT_COLUMNS,
             &[
                 &img.id.as_str(),
                 &o.id.as_str(),
