@@ -110,3 +110,20 @@ resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = "serviceAccount:service-${data.google_project.current.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
+
+# With Spanner as the graph store: the functions' pods (KSAs sightgraph-runtime and
+# sightgraph-ingest-trigger) act as this account through Workload Identity; it may use
+# the graph database and nothing else (spanner.tf).
+resource "google_service_account" "graph_runtime" {
+  count        = var.enable_spanner ? 1 : 0
+  account_id   = "sightgraph-runtime"
+  display_name = "Sightgraph functions (graph reads and writes)"
+}
+
+resource "google_service_account_iam_member" "graph_runtime_workload_identity" {
+  for_each           = var.enable_spanner ? toset(["sightgraph-runtime", "sightgraph-ingest-trigger"]) : toset([])
+  service_account_id = google_service_account.graph_runtime[0].name
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "serviceAccount:${var.project_id}.svc.id.goog[${var.knative_namespace}/${each.value}]"
+  depends_on         = [google_container_cluster.main]
+}

@@ -72,3 +72,13 @@ output "feature_ingestor_gsa" {
   description = "GCP service account of feature-ingestor (Workload Identity annotation in the overlays)."
   value       = google_service_account.feature_ingestor.email
 }
+
+output "spanner_database" {
+  description = "SPANNER_DATABASE for the functions (null unless enable_spanner)."
+  value       = var.enable_spanner ? "projects/${var.project_id}/instances/${google_spanner_instance.graph[0].name}/databases/${google_spanner_database.graph[0].name}" : null
+}
+
+output "graph_runtime_gsa" {
+  description = "GCP service account of the functions with Spanner (Workload Identity annotation in knative/overlays/prod-spanner)."
+  value       = var.enable_spanner ? google_service_account.graph_runtime[0].email : null
+}

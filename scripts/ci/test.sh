@@ -37,6 +37,12 @@ source scripts/models/env.sh
 
 cargo build --workspace --bins
 suite "rust" cargo test --workspace --no-fail-fast
+# NB: the API suite once more with Spanner (the emulator) as the graph store.
+if [[ ",${SIGHTGRAPH_SERVICES:-}," == *",spanner,"* ]]; then
+  suite "api-on-spanner" env SIGHTGRAPH_TEST_GRAPH=spanner cargo test -p feature-service --test api
+else
+  log "── api-on-spanner: skipped (no Cloud Spanner emulator here)"
+fi
 suite "deploy" scripts/deploy/check.sh
 suite "emulators" scripts/e2e/run.sh
 suite "ui" scripts/ui/stack-e2e.sh

@@ -474,3 +474,24 @@ def test_example_job_fails_at_once_on_bad_input_and_retries_only_transient_failu
 def test_the_job_name_rule_matches_a_name_ingest_trigger_really_gave():
     # From the emulator end-to-end run (tests/e2e): gs://e2e-raw-images/photos/dog.jpg#1795610223926719.
     assert job_name("e2e-raw-images", "photos/dog.jpg", 1795610223926719) == "cv-dog-jpg-40df025f191ddf3f"
+
+
+def test_prod_spanner_switches_every_function_to_the_terraform_database_with_workload_identity():
+    objs = rendered_overlay("prod-spanner")
+    (cm,) = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    # terraform/spanner.tf: instance "<local.name>-graph" (local.name = sightgraph-<environment>), database "sightgraph".
+    assert cm["data"]["SPANNER_DATABASE"] == "projects/sightgraph-prod/instances/sightgraph-prod-graph/databases/sightgraph"
+    assert cm["data"]["SPANNER_VECTOR_SEARCH"] in ("exact", "approx")
+    assert "SPANNER_EMULATOR_HOST" not in cm["data"], "production talks to Cloud Spanner with credentials"
+    gsa = "sightgraph-runtime@sightgraph-prod.iam.gserviceaccount.com"
+    accounts = {s["spec"]["template"]["spec"]["serviceAccountName"] for s in ksvcs(objs) if s["metadata"]["name"] in FUNCTIONS}
+    assert accounts == {"sightgraph-runtime", "sightgraph-ingest-trigger"}
+    for name in accounts:
+        sa = by_name(of_kind(objs, "ServiceAccount"), name)
+        assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == gsa, name
+    # Everything else is prod's: same images, same Services, same config apart from SPANNER_*.
+    prod = rendered_overlay("prod")
+    (prod_cm,) = [c for c in of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    assert {k: v for k, v in cm["data"].items() if not k.startswith("SPANNER_")} == prod_cm["data"]
+    strip = lambda svc: json.dumps(svc["spec"]["template"]["spec"]["containers"][0]["image"])
+    assert [strip(s) for s in ksvcs(objs)] == [strip(s) for s in ksvcs(prod)]

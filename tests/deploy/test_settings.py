@@ -15,6 +15,7 @@ SETTINGS_STRUCTS = [
     ("shared/src/config.rs", "RedisSettings", "REDIS_"),
     ("shared/src/config.rs", "CacheSettings", "CACHE_"),
     ("shared/src/config.rs", "LocationSettings", ""),
+    ("shared/src/config.rs", "SpannerSettings", "SPANNER_"),
     ("functions/ingest-trigger/src/settings.rs", "LauncherChoice", ""),
     ("functions/ingest-trigger/src/settings.rs", "RouteVars", ""),
     ("functions/ingest-trigger/src/settings.rs", "LocalSettings", "LOCAL_"),
@@ -59,7 +60,8 @@ def test_the_settings_structs_are_found_and_name_the_known_variables():
     for expected in ("PORT", "FEATURE_SET", "NEO4J_URI", "REDIS_TIMEOUT_MS", "CACHE_TTL_SECONDS", "LAUNCHER",
                      "JOB_NODE_SELECTOR", "ADMIN_TOKEN", "ACTIVE_VERSION_TTL_SECONDS", "WARM_LIMIT",
                      "ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR", "GCS_BASE_URL", "ADMIN_TOKENS",
-                     "PUSH_AUTH_AUDIENCE", "PUSH_AUTH_SERVICE_ACCOUNT"):
+                     "PUSH_AUTH_AUDIENCE", "PUSH_AUTH_SERVICE_ACCOUNT", "SPANNER_DATABASE",
+                     "SPANNER_VECTOR_SEARCH", "SPANNER_EMULATOR_HOST"):
         assert expected in names, expected
 
 

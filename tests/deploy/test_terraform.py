@@ -8,7 +8,7 @@ from conftest import ROOT
 
 TF = ROOT / "terraform"
 EXPECTED_FILES = {"versions.tf", "variables.tf", "outputs.tf", "gke.tf", "node_pools.tf", "storage.tf",
-                  "eventarc.tf", "pubsub.tf", "redis.tf", "registry.tf", "iam.tf", "neo4j.tf"}
+                  "eventarc.tf", "pubsub.tf", "redis.tf", "registry.tf", "iam.tf", "neo4j.tf", "spanner.tf"}
 
 
 def unquote(v):
@@ -220,3 +220,50 @@ def test_neo4j_ends_transactions_past_the_clients_own_bound_on_the_server():
     assert '"db.transaction.timeout" = "30s"' in text
     assert "OPERATION_TIMEOUT: Duration = Duration::from_secs(30)" in \
         (ROOT / "shared/src/graph/neo4j/client.rs").read_text()
+
+
+def ddl_statements(name: str) -> list[str]:
+    """A DDL file split as terraform/spanner.tf and shared/src/graph/spanner/schema.rs split it."""
+    text = (ROOT / "shared/src/graph/spanner/ddl" / f"{name}.sql").read_text()
+    body = "\n".join(l for l in text.split("\n") if not l.strip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def test_spanner_instance_scales_by_processing_units_and_is_off_by_default(config):
+    variables = {n: b for block in config["variable"] for n, b in block.items()}
+    assert variables["enable_spanner"]["default"] is False, "Spanner costs money: opt in"
+    (instance,) = resources(config, "google_spanner_instance").values()
+    assert instance["count"] == "${var.enable_spanner ? 1 : 0}"
+    assert instance["processing_units"] == "${var.spanner_autoscaling ? null : var.spanner_processing_units}"
+    (auto,) = instance["dynamic"][0]["autoscaling_config"]["content"]
+    limits = auto["autoscaling_limits"][0]
+    assert limits == {"min_processing_units": "${var.spanner_processing_units}",
+                      "max_processing_units": "${var.spanner_max_processing_units}"}
+    assert instance["edition"] == "${var.spanner_edition}" and variables["spanner_edition"]["default"] == "ENTERPRISE"
+    for name in ("spanner_processing_units", "spanner_max_processing_units", "spanner_edition"):
+        assert variables[name].get("validation"), name
+
+
+def test_spanner_database_takes_its_schema_from_the_files_the_binaries_apply(config):
+    (db,) = resources(config, "google_spanner_database").values()
+    assert db["deletion_protection"] is True and db["database_dialect"] == "GOOGLE_STANDARD_SQL"
+    assert "local.spanner_ddl.schema" in db["ddl"] and "local.spanner_ddl.production" in db["ddl"]
+    text = (TF / "spanner.tf").read_text()
+    assert "../shared/src/graph/spanner/ddl" in text and 'file("${local.spanner_ddl_dir}/${f}.sql")' in text
+    schema, production = ddl_statements("schema"), ddl_statements("production")
+    assert len(schema) >= 14 and all(s.startswith("CREATE ") for s in schema + production)
+    assert any(s.startswith("CREATE VECTOR INDEX") for s in production)
+    assert any(s.startswith("CREATE PROPERTY GRAPH") for s in production)
+    assert not any("PROPERTY GRAPH" in s or "VECTOR INDEX" in s for s in schema), "the emulator refuses these"
+
+
+def test_functions_use_spanner_as_one_database_user_through_workload_identity(config):
+    (grant,) = resources(config, "google_spanner_database_iam_member").values()
+    assert grant["role"] == "roles/spanner.databaseUser"
+    assert grant["member"] == "serviceAccount:${google_service_account.graph_runtime[0].email}"
+    sa = resources(config, "google_service_account")["graph_runtime"]
+    assert sa["account_id"] == "sightgraph-runtime", "knative/overlays/prod-spanner annotates with this id"
+    wi = resources(config, "google_service_account_iam_member")["graph_runtime_workload_identity"]
+    assert wi["role"] == "roles/iam.workloadIdentityUser"
+    assert '"sightgraph-runtime", "sightgraph-ingest-trigger"' in wi["for_each"]
+    assert wi["member"].endswith("[${var.knative_namespace}/${each.value}]")

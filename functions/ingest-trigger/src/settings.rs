@@ -152,6 +152,7 @@ mod tests {
             graph: GraphSettings {
                 neo4j: envy::prefixed("NEO4J_").from_iter(vars(&[])).unwrap(),
                 sqlite: envy::prefixed("SQLITE_").from_iter(vars(&[])).unwrap(),
+                spanner: Default::default(),
             },
             launcher,
             job: envy::prefixed("JOB_").from_iter(vars(job)).unwrap(),

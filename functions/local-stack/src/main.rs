@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use local_stack::{demo, watch_bucket, LocalPubSub, RunningStack, StackConfig};
+use shared::config::GraphSettings;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -32,7 +33,7 @@ enum Command {
         /// Folder standing in for buckets (`<root>/<bucket>/<name>`).
         #[arg(long, env = "LOCAL_BUCKET_ROOT", default_value = "fixtures/gcs")]
         bucket_root: PathBuf,
-        /// SQLite database file.
+        /// SQLite database file (the store unless SPANNER_DATABASE or NEO4J_URI is set).
         #[arg(long, env = "SQLITE_PATH", default_value = ".run/sightgraph.db")]
         sqlite_path: PathBuf,
         /// Built UI to serve at / (API routes take precedence).
@@ -58,7 +59,8 @@ enum Command {
         #[arg(long, env = "PUBSUB_PROJECT_ID", default_value = "sightgraph-local")]
         pubsub_project: String,
     },
-    /// Run the whole pipeline on the fixture photos, print what was found, exit.
+    /// Run the whole pipeline on the fixture photos, print what was found, exit (the graph
+    /// store as the functions pick it: SPANNER_DATABASE, NEO4J_URI, else SQLite in a temporary folder).
     Demo {
         /// The fixture buckets.
         #[arg(long, default_value = "fixtures/gcs")]
@@ -107,10 +109,12 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::create_dir_all(dir)?;
             }
             let log_dir = sqlite_path.with_file_name("jobs");
+            let mut graph = GraphSettings::from_env()?;
+            graph.sqlite.path = sqlite_path;
             let config = StackConfig {
                 host,
                 port,
-                sqlite_path,
+                graph,
                 bucket_root: bucket_root.clone(),
                 processor_bin,
                 ui_dist: Some(ui_dist),
@@ -133,9 +137,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo { fixtures, timeout_secs } => {
             shared::telemetry::init(format, "warn");
-            let report =
-                demo::run(&demo::DemoOptions { fixtures, processor_bin, timeout: Duration::from_secs(timeout_secs) })
-                    .await?;
+            let report = demo::run(&demo::DemoOptions {
+                fixtures,
+                processor_bin,
+                timeout: Duration::from_secs(timeout_secs),
+                graph: GraphSettings::from_env()?,
+            })
+            .await?;
             print!("{}", demo::render(&report));
             Ok(())
         }

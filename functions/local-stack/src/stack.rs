@@ -2,9 +2,10 @@
 
 use axum::Router;
 use shared::cache::MemoryCache;
+use shared::config::{connect_graph, GraphSettings};
 use shared::domain::{FeatureSetName, LocationPolicy};
-use shared::graph::sqlite::SqliteGraphStore;
-use shared::graph::{GraphStore, SharedGraph};
+use shared::graph::spanner::{create_database, Endpoint};
+use shared::graph::SharedGraph;
 use shared::launcher::{LocalLauncher, LocalLauncherConfig};
 use shared::pubsub::{Publisher, PublisherConfig};
 use shared::schema::EXTRACTED_EVENT_TYPE;
@@ -25,8 +26,9 @@ pub struct StackConfig {
     pub host: String,
     /// Port; 0 picks a free one.
     pub port: u16,
-    /// SQLite database file.
-    pub sqlite_path: PathBuf,
+    /// The graph store: `connect_graph` picks Spanner, Neo4j or SQLite (`graph.sqlite.path`)
+    /// as every function does.
+    pub graph: GraphSettings,
     /// Folder standing in for buckets (`<root>/<bucket>/<name>`).
     pub bucket_root: PathBuf,
     /// The `cv-processor` binary.
@@ -64,9 +66,8 @@ impl RunningStack {
     pub async fn start(config: &StackConfig) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
-        let sqlite = SqliteGraphStore::open(&config.sqlite_path)?;
-        sqlite.ensure_schema().await?;
-        let graph: SharedGraph = Arc::new(sqlite);
+        create_emulator_database(&config.graph).await?;
+        let graph: SharedGraph = connect_graph(&config.graph).await?;
         let cache = Arc::new(MemoryCache::new(100_000));
         let wiring = match &config.pubsub {
             Some(pubsub) => {
@@ -173,4 +174,20 @@ impl RunningStack {
         self.server.await??;
         Ok(())
     }
+}
+
+/// On the Spanner emulator a missing database is created, so `SPANNER_DATABASE=… just demo`
+/// needs nothing else; real Spanner databases come from Terraform.
+async fn create_emulator_database(graph: &GraphSettings) -> anyhow::Result<()> {
+    let Some(target) = graph.spanner.target()? else { return Ok(()) };
+    if !matches!(target.endpoint, Endpoint::Emulator(_)) {
+        return Ok(());
+    }
+    let id = target.database.as_str().rsplit('/').next().unwrap_or_default();
+    match create_database(&target.endpoint, target.database.instance(), id).await {
+        Ok(_) => tracing::info!(database = %target.database, "created the database on the Spanner emulator"),
+        Err(e) if e.to_string().contains("AlreadyExists") => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
 }

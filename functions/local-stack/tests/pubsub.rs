@@ -4,6 +4,7 @@
 //! `just test`); without one the test says so and passes.
 
 use local_stack::{finalize_event, LocalPubSub, RunningStack, StackConfig};
+use shared::config::GraphSettings;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -35,7 +36,7 @@ async fn with_pubsub_a_document_reaches_the_graph_through_the_emulator() {
     let stack = RunningStack::start(&StackConfig {
         host: "127.0.0.1".into(),
         port: 0,
-        sqlite_path: work.path().join("graph.db"),
+        graph: GraphSettings::sqlite(work.path().join("graph.db")),
         bucket_root: bucket_root.clone(),
         processor_bin: processor_bin(),
         ui_dist: None,

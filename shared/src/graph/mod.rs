@@ -1,13 +1,14 @@
 //! The graph store: the source of truth for images, objects, features,
 //! relations, lineage and feature-set versions.
 //!
-//! [`GraphStore`] is backend-free; `sqlite` is the embedded backend and
-//! `neo4j` the production one. [`crate::config::connect_graph`] is the one
-//! place that picks between them.
+//! [`GraphStore`] is backend-free; `sqlite` is the embedded backend, `neo4j`
+//! the production one and `spanner` the one that scales past one server.
+//! [`crate::config::connect_graph`] is the one place that picks between them.
 
 mod model;
 pub mod neo4j;
 mod pattern;
+pub mod spanner;
 pub mod sqlite;
 mod store;
 mod vector;

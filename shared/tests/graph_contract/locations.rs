@@ -111,12 +111,22 @@ async fn neo4j_removing_one_of_two_locations_keeps_the_image_alive_at_the_other(
 }
 
 #[tokio::test]
+async fn spanner_removing_one_of_two_locations_keeps_the_image_alive_at_the_other() {
+    check_removing_one_of_two_locations_keeps_the_image_alive_at_the_other(&spanner!()).await
+}
+
+#[tokio::test]
 async fn sqlite_removing_the_last_location_marks_the_image_deleted_and_keeps_its_features() {
     check_removing_the_last_location_marks_the_image_deleted_and_keeps_its_features(&sqlite().await).await
 }
 #[tokio::test]
 async fn neo4j_removing_the_last_location_marks_the_image_deleted_and_keeps_its_features() {
     check_removing_the_last_location_marks_the_image_deleted_and_keeps_its_features(&neo4j!()).await
+}
+
+#[tokio::test]
+async fn spanner_removing_the_last_location_marks_the_image_deleted_and_keeps_its_features() {
+    check_removing_the_last_location_marks_the_image_deleted_and_keeps_its_features(&spanner!()).await
 }
 
 #[tokio::test]
@@ -129,6 +139,11 @@ async fn neo4j_a_redelivered_delete_changes_nothing() {
 }
 
 #[tokio::test]
+async fn spanner_a_redelivered_delete_changes_nothing() {
+    check_a_redelivered_delete_changes_nothing(&spanner!()).await
+}
+
+#[tokio::test]
 async fn sqlite_a_delete_that_overtakes_the_document_leaves_the_image_without_that_location() {
     check_a_delete_that_overtakes_the_document_leaves_the_image_without_that_location(&sqlite().await).await
 }
@@ -138,10 +153,20 @@ async fn neo4j_a_delete_that_overtakes_the_document_leaves_the_image_without_tha
 }
 
 #[tokio::test]
+async fn spanner_a_delete_that_overtakes_the_document_leaves_the_image_without_that_location() {
+    check_a_delete_that_overtakes_the_document_leaves_the_image_without_that_location(&spanner!()).await
+}
+
+#[tokio::test]
 async fn sqlite_a_new_location_brings_a_deleted_image_back() {
     check_a_new_location_brings_a_deleted_image_back(&sqlite().await).await
 }
 #[tokio::test]
 async fn neo4j_a_new_location_brings_a_deleted_image_back() {
     check_a_new_location_brings_a_deleted_image_back(&neo4j!()).await
+}
+
+#[tokio::test]
+async fn spanner_a_new_location_brings_a_deleted_image_back() {
+    check_a_new_location_brings_a_deleted_image_back(&spanner!()).await
 }

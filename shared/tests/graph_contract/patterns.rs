@@ -157,6 +157,10 @@ async fn sqlite_pattern_search_finds_a_person_near_a_blue_car() {
 async fn neo4j_pattern_search_finds_a_person_near_a_blue_car() {
     check_pattern_search_finds_a_person_near_a_blue_car(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_pattern_search_finds_a_person_near_a_blue_car() {
+    check_pattern_search_finds_a_person_near_a_blue_car(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_pattern_search_pages_by_key_returning_every_match_exactly_once() {
@@ -168,10 +172,20 @@ async fn neo4j_pattern_search_pages_by_key_returning_every_match_exactly_once() 
 }
 
 #[tokio::test]
+async fn spanner_pattern_search_pages_by_key_returning_every_match_exactly_once() {
+    check_pattern_search_pages_by_key_returning_every_match_exactly_once(&spanner!()).await
+}
+
+#[tokio::test]
 async fn sqlite_a_page_after_the_last_match_is_empty() {
     check_a_page_after_the_last_match_is_empty(&sqlite().await).await
 }
 #[tokio::test]
 async fn neo4j_a_page_after_the_last_match_is_empty() {
     check_a_page_after_the_last_match_is_empty(&neo4j!()).await
+}
+
+#[tokio::test]
+async fn spanner_a_page_after_the_last_match_is_empty() {
+    check_a_page_after_the_last_match_is_empty(&spanner!()).await
 }

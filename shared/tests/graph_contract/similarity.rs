@@ -92,12 +92,21 @@ async fn neo4j_an_exact_scan_past_its_bound_is_refused_not_run() {
 }
 
 #[tokio::test]
+async fn spanner_an_exact_scan_past_its_bound_is_refused_not_run() {
+    check_an_exact_scan_past_its_bound_is_refused_not_run(&spanner!()).await
+}
+
+#[tokio::test]
 async fn sqlite_nearest_objects_rank_by_cosine_within_the_version() {
     check_nearest_objects_rank_by_cosine_within_the_version(&sqlite().await).await
 }
 #[tokio::test]
 async fn neo4j_nearest_objects_rank_by_cosine_within_the_version() {
     check_nearest_objects_rank_by_cosine_within_the_version(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_nearest_objects_rank_by_cosine_within_the_version() {
+    check_nearest_objects_rank_by_cosine_within_the_version(&spanner!()).await
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! answers, and an image with no location left says so (`deleted_at`) while its features
 //! are still served.
 
-use shared::graph::{GraphStore, Location};
+use shared::graph::Location;
 
 use crate::helpers::{spawn_app, VERSION};
 

@@ -1,11 +1,13 @@
-//! Spawns the real router over an in-memory SQLite store, an in-process
-//! cache and a temporary local bucket.
+//! Spawns the real router over a fresh graph store, an in-process cache and a
+//! temporary local bucket. The store is in-memory SQLite, or with
+//! `SIGHTGRAPH_TEST_GRAPH=spanner` a database of its own on the test services' Spanner
+//! emulator, chosen by `connect_graph` (`just test` runs this suite both ways).
 
 use feature_service::{router, ActiveVersion, AdminTokens, AppState};
 use shared::cache::MemoryCache;
+use shared::config::{connect_graph, GraphSettings};
 use shared::domain::LocationPolicy;
-use shared::graph::sqlite::SqliteGraphStore;
-use shared::graph::GraphStore;
+use shared::graph::SharedGraph;
 use shared::schema::FeatureDocument;
 use shared::storage::{ObjectReader, StorageConfig};
 use shared::testing::{sample_document, spawn, TestServer};
@@ -20,8 +22,18 @@ pub const BOB_TOKEN: &str = "s3cret-token-of-bob";
 
 pub struct TestApp {
     pub server: TestServer,
-    pub graph: Arc<SqliteGraphStore>,
+    pub graph: SharedGraph,
     pub bucket: tempfile::TempDir,
+}
+
+async fn graph() -> SharedGraph {
+    let mut settings = GraphSettings::sqlite(":memory:");
+    if std::env::var("SIGHTGRAPH_TEST_GRAPH").as_deref() == Ok("spanner") {
+        settings.spanner = shared::testing::spanner_settings("api")
+            .await
+            .expect("SIGHTGRAPH_TEST_GRAPH=spanner needs the Spanner emulator of the test services");
+    }
+    connect_graph(&settings).await.expect("the graph store starts")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -30,8 +42,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with `/similar`'s exact scan bounded at `similar_max_scan` vectors.
 pub async fn spawn_app_scanning_at_most(similar_max_scan: usize) -> TestApp {
-    let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
-    graph.ensure_schema().await.unwrap();
+    let graph = graph().await;
     let bucket = tempfile::tempdir().unwrap();
     let state = AppState {
         graph: graph.clone(),

@@ -1,7 +1,6 @@
 //! `/images/{id}`: only locations the policy allows, never outside the local
 //! bucket root, only bytes that are images, streamed with `nosniff`.
 
-use shared::graph::GraphStore;
 use shared::testing::sample_document;
 
 use crate::helpers::{spawn_app, TestApp, VERSION};

@@ -61,6 +61,7 @@ impl Neo4jAddr {
                 max_connections: 4,
             },
             sqlite: SqliteSettings { path: ":memory:".into() },
+            spanner: Default::default(),
         }
     }
 }
