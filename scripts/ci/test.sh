@@ -39,6 +39,7 @@ cargo build --workspace --bins
 suite "rust" cargo test --workspace --no-fail-fast
 suite "deploy" scripts/deploy/check.sh
 suite "emulators" scripts/e2e/run.sh
+suite "feast" tests/feast/run.sh
 suite "ui" scripts/ui/stack-e2e.sh
 
 if ((${#failed[@]})); then

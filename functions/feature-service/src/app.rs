@@ -13,7 +13,7 @@ use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::active::ActiveVersion;
-use crate::routes::{explore, images, lookups, versions};
+use crate::routes::{explore, feast, images, lookups, similar, versions};
 use crate::{openapi, Settings};
 
 /// Dependencies shared by requests.
@@ -44,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graph/node/{id}", get(explore::node))
         .route("/graph/neighbourhood/{id}", get(explore::neighbourhood))
         .route("/similar/{id}", get(explore::similar))
+        .route("/similar", post(similar::similar))
+        .route("/get-online-features", post(feast::get_online_features))
         .route("/images/{id}", get(images::image))
         .route("/versions", get(versions::list))
         .route("/versions/{feature_set}/activate", post(versions::activate))

@@ -19,3 +19,4 @@ pub use model::{
 };
 pub use pattern::{ObjectPattern, PatternMatch, PatternPage, PatternQuery, RelationPattern};
 pub use store::{GraphStore, SharedGraph};
+pub use vector::{VectorQuery, MAX_VECTOR_DIM, MAX_VECTOR_K};

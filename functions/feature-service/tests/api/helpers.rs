@@ -17,6 +17,7 @@ pub const TOKEN: &str = "s3cret-token";
 pub struct TestApp {
     pub server: TestServer,
     pub graph: Arc<SqliteGraphStore>,
+    pub cache: Arc<MemoryCache>,
     pub bucket: tempfile::TempDir,
 }
 
@@ -24,9 +25,10 @@ pub async fn spawn_app() -> TestApp {
     let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
     graph.ensure_schema().await.unwrap();
     let bucket = tempfile::tempdir().unwrap();
+    let cache = Arc::new(MemoryCache::new(1000));
     let state = AppState {
         graph: graph.clone(),
-        cache: Arc::new(MemoryCache::new(1000)),
+        cache: cache.clone(),
         cache_ttl: Duration::from_secs(60),
         active: Arc::new(ActiveVersion::new(Default::default(), Duration::from_millis(0))),
         images: Arc::new(ObjectReader::new(StorageConfig {
@@ -35,7 +37,7 @@ pub async fn spawn_app() -> TestApp {
         })),
         admin_token: Some(TOKEN.to_owned().into()),
     };
-    TestApp { server: spawn(router(state)).await, graph, bucket }
+    TestApp { server: spawn(router(state)).await, graph, cache, bucket }
 }
 
 impl TestApp {

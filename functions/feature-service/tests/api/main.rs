@@ -1,7 +1,9 @@
 //! HTTP tests of `feature-service`, each on its own server and store.
 
+mod encodings;
 mod explore;
 mod helpers;
 mod lookups;
 mod openapi;
+mod similar;
 mod versions;

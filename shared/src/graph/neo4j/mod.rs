@@ -8,6 +8,7 @@ mod explore;
 mod nodes;
 mod read;
 mod schema;
+mod similar;
 mod versions;
 mod write;
 
@@ -20,7 +21,8 @@ use tracing::instrument;
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VersionChange, WriteSummary,
+    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VectorQuery, VersionChange,
+    WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -172,6 +174,12 @@ impl GraphStore for Neo4jGraphStore {
     #[instrument(skip_all, fields(object = %id, k = k), err)]
     async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
         self.op("finding nearest objects", explore::nearest(&self.graph, id, k, self.has_vector_index())).await
+    }
+
+    #[instrument(skip_all, fields(version = %q.version, k = q.k), err)]
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>> {
+        self.op("finding objects near a vector", similar::nearest_to_vector(&self.graph, q, self.has_vector_index()))
+            .await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {

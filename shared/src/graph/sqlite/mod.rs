@@ -5,6 +5,7 @@ mod codec;
 mod explore;
 mod read;
 mod schema;
+mod similar;
 mod versions;
 mod write;
 
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
+    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -139,6 +140,11 @@ impl GraphStore for SqliteGraphStore {
     async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
         let id = id.clone();
         self.with(move |c| explore::nearest(c, &id, k)).await
+    }
+
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>> {
+        let q = q.clone();
+        self.with(move |c| similar::nearest_to_vector(c, &q)).await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {
