@@ -31,7 +31,7 @@ async fn every_encoding_carries_the_same_object_from_the_graph_and_from_the_cach
     let url = app.server.url(&format!("/features/object/{id}"));
     let want = doc.objects[0].embedding.clone();
 
-    for round in ["graph", "cache", "cache"] {
+    for (round, first_source) in [(1, "graph"), (2, "cache")] {
         let (_, _, default) = raw(&app, app.server.client.get(&url)).await;
         let default: Value = serde_json::from_slice(&default).unwrap();
         let (s, ctype, b64) = raw(&app, app.server.client.get(format!("{url}?vector_encoding=f32le-base64"))).await;
@@ -46,8 +46,11 @@ async fn every_encoding_carries_the_same_object_from_the_graph_and_from_the_cach
         assert_eq!(frame.vector, want, "{round}: frame vector");
         let mut without = default.clone();
         without["object"].as_object_mut().unwrap().remove("embedding");
-        assert_eq!(frame.json, without, "{round}: the frame's JSON is the answer without the vector");
-        assert!(default["source"] == b64["source"] && b64["source"] == frame.json["source"]);
+        let mut frame_json = frame.json.clone();
+        assert_eq!(default["source"], first_source, "round {round}");
+        assert_eq!((b64["source"].as_str(), frame_json["source"].as_str()), (Some("cache"), Some("cache")));
+        frame_json["source"] = default["source"].clone();
+        assert_eq!(frame_json, without, "{round}: the frame's JSON is the answer without the vector");
     }
 }
 
