@@ -202,8 +202,12 @@ async fn recall(args: &[String]) -> Res<()> {
                 body["label"] = r["label"].clone();
             }
             let answer: Value = client.post(format!("{base}/similar")).json(&body).send().await?.json().await?;
-            let got: Vec<&str> =
-                answer["results"].as_array().ok_or("no results")?.iter().filter_map(|x| x["object"]["id"].as_str()).collect();
+            let got: Vec<&str> = answer["results"]
+                .as_array()
+                .ok_or("no results")?
+                .iter()
+                .filter_map(|x| x["object"]["id"].as_str())
+                .collect();
             let truth = &r[if with_label { "truth_label" } else { "truth" }];
             let truth: Vec<&str> = truth.as_array().ok_or("no truth")?.iter().filter_map(Value::as_str).collect();
             *counter += truth.iter().filter(|t| got.contains(t)).count();

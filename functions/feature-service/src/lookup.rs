@@ -121,8 +121,7 @@ pub async fn fetch_many(
             Err(e) => cache_error(state, "get_many", &e),
         }
     }
-    let misses: Vec<ObjectId> =
-        ids.iter().zip(&hits).filter(|(_, h)| h.is_none()).map(|(id, _)| id.clone()).collect();
+    let misses: Vec<ObjectId> = ids.iter().zip(&hits).filter(|(_, h)| h.is_none()).map(|(id, _)| id.clone()).collect();
     metrics::counter!("sightgraph_cache_hits_total").increment((ids.len() - misses.len()) as u64);
     metrics::counter!("sightgraph_cache_misses_total").increment(misses.len() as u64);
     let mut from_graph: std::collections::HashMap<ObjectId, CachedObject> = Default::default();
@@ -174,7 +173,9 @@ pub async fn batch(state: &AppState, ids: &[String], explicit: Option<ModelVersi
         let id_json = serde_json::to_string(raw).expect("serialises");
         let other = |v: serde_json::Value| v.to_string().into_bytes();
         match (parsed, parsed.is_ok().then(|| fetched.next()).flatten()) {
-            (Err(e), _) => out.other(&other(serde_json::json!({"id": raw, "status": "invalid", "error": e.to_string()}))),
+            (Err(e), _) => {
+                out.other(&other(serde_json::json!({"id": raw, "status": "invalid", "error": e.to_string()})))
+            }
             (Ok(_), Some(Fetched::Cache(o))) => out.found(&id_json, Source::Cache, &o),
             (Ok(_), Some(Fetched::Graph(o))) => out.found(&id_json, Source::Graph, &o),
             (Ok(_), Some(Fetched::Unavailable(e))) => {

@@ -145,16 +145,20 @@ async fn check_a_selective_label_filter_still_returns_k_objects(store: &dyn Grap
     let mut objects: Vec<Obj> = (0..150)
         .map(|i| {
             let x = 0.006 * i as f32;
-            Obj::new("dog", 18, ColorName::Brown, [x, 0.1, x + 0.005, 0.3], 0.9)
-                .with_embedding(at_angle(&r, &orthogonal_to(&r), 5.0))
+            Obj::new("dog", 18, ColorName::Brown, [x, 0.1, x + 0.005, 0.3], 0.9).with_embedding(at_angle(
+                &r,
+                &orthogonal_to(&r),
+                5.0,
+            ))
         })
         .collect();
     for j in 0..3 {
         let y = 0.4 + 0.1 * j as f32;
-        objects.push(
-            Obj::new("cat", 17, ColorName::Black, [0.1, y, 0.2, y + 0.05], 0.8)
-                .with_embedding(at_angle(&r, &orthogonal_to(&r), 40.0)),
-        );
+        objects.push(Obj::new("cat", 17, ColorName::Black, [0.1, y, 0.2, y + 0.05], 0.8).with_embedding(at_angle(
+            &r,
+            &orthogonal_to(&r),
+            40.0,
+        )));
     }
     let doc = document(&scene.version, &random_bytes(), &random_uri(), &objects, &[]);
     store.write_features(&scene.set, &doc).await.unwrap();

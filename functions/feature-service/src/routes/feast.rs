@@ -36,11 +36,9 @@ pub struct FeastRequest {
 fn features(req: &FeastRequest) -> Result<Vec<&'static str>, ApiError> {
     if let Some(name) = &req.feature_service {
         // NB: like Feast's server, a feature service wins over a feature list.
-        return SERVICES
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, f)| f.to_vec())
-            .ok_or_else(|| Error::NotFound(format!("feature service {name:?} (known: object_features, object_attributes)")).into());
+        return SERVICES.iter().find(|(n, _)| n == name).map(|(_, f)| f.to_vec()).ok_or_else(|| {
+            Error::NotFound(format!("feature service {name:?} (known: object_features, object_attributes)")).into()
+        });
     }
     if req.features.is_empty() {
         return Err(ApiError::invalid("give features ([\"objects:label\", …]) or a feature_service"));
@@ -51,14 +49,19 @@ fn features(req: &FeastRequest) -> Result<Vec<&'static str>, ApiError> {
     req.features
         .iter()
         .map(|r| {
-            let (view, name) = r.split_once(':').ok_or_else(|| {
-                ApiError::invalid(format!("features: {r:?} is not a view:feature reference"))
-            })?;
+            let (view, name) = r
+                .split_once(':')
+                .ok_or_else(|| ApiError::invalid(format!("features: {r:?} is not a view:feature reference")))?;
             if view != VIEW {
-                return Err(ApiError::invalid(format!("features: unknown feature view {view:?} (Sightgraph serves {VIEW:?})")));
+                return Err(ApiError::invalid(format!(
+                    "features: unknown feature view {view:?} (Sightgraph serves {VIEW:?})"
+                )));
             }
             FEATURES.iter().find(|f| **f == name).copied().ok_or_else(|| {
-                ApiError::invalid(format!("features: {VIEW:?} has no feature {name:?} (it has {})", FEATURES.join(", ")))
+                ApiError::invalid(format!(
+                    "features: {VIEW:?} has no feature {name:?} (it has {})",
+                    FEATURES.join(", ")
+                ))
             })
         })
         .collect()
@@ -100,8 +103,9 @@ pub async fn get_online_features(
     let mut rows = Vec::with_capacity(ids.len());
     for id in &parsed {
         let row = match id.as_ref().and(fetched.next()) {
-            Some(Fetched::Cache(o) | Fetched::Graph(o)) => Row::present(o)
-                .ok_or_else(|| Error::backend("cache", "a cached object's JSON does not parse"))?,
+            Some(Fetched::Cache(o) | Fetched::Graph(o)) => {
+                Row::present(o).ok_or_else(|| Error::backend("cache", "a cached object's JSON does not parse"))?
+            }
             Some(Fetched::Unavailable(e)) => return Err(Error::unavailable(state.graph.backend(), e).into()),
             Some(Fetched::NotFound) | None => Row::NotFound,
         };

@@ -62,7 +62,11 @@ async fn a_binary_batch_is_a_header_frame_then_one_frame_per_id_in_order() {
 
     let (status, ctype, body) = raw(
         &app,
-        app.server.client.post(app.server.url("/features/batch")).header("accept", "application/octet-stream").json(&json!({"ids": ids})),
+        app.server
+            .client
+            .post(app.server.url("/features/batch"))
+            .header("accept", "application/octet-stream")
+            .json(&json!({"ids": ids})),
     )
     .await;
     let (_, json_answer) = app.post("/features/batch", json!({"ids": ids}), None).await;
@@ -105,7 +109,10 @@ async fn unknown_encodings_and_conflicting_asks_get_400() {
     let url = app.server.url(&format!("/features/object/{}", doc.objects[0].id));
     let cases = [
         app.server.client.get(format!("{url}?vector_encoding=f16")),
-        app.server.client.get(format!("{url}?vector_encoding=f32le-base64")).header("accept", "application/octet-stream"),
+        app.server
+            .client
+            .get(format!("{url}?vector_encoding=f32le-base64"))
+            .header("accept", "application/octet-stream"),
         app.server.client.post(app.server.url("/features/batch?vector_encoding=msgpack")).json(&json!({"ids": []})),
     ];
     for req in cases {

@@ -29,7 +29,8 @@ pub(super) fn nearest_to_vector(conn: &Connection, q: &VectorQuery) -> Result<Ve
         .map_err(db_err)?;
     let min = q.min_score.unwrap_or(f32::NEG_INFINITY);
     let mut scored: Vec<(f32, String)> = Vec::new();
-    let mut rows = stmt.query(rusqlite::params![q.version.as_str(), q.label.as_ref().map(|l| l.as_str())]).map_err(db_err)?;
+    let mut rows =
+        stmt.query(rusqlite::params![q.version.as_str(), q.label.as_ref().map(|l| l.as_str())]).map_err(db_err)?;
     while let Some(row) = rows.next().map_err(db_err)? {
         let v = decode_embedding(row.get_ref(1).map_err(db_err)?.as_blob().map_err(|e| db_err(e.into()))?);
         // NB: a vector without direction has no cosine; Neo4j's index leaves such vectors out too.
