@@ -102,7 +102,7 @@ pub async fn get_online_features(
     let mut fetched = fetch_many(&state, &valid, version.as_ref(), None).await?.into_iter();
     let mut rows = Vec::with_capacity(ids.len());
     for id in &parsed {
-        let row = match id.as_ref().and(fetched.next()) {
+        let row = match id.as_ref().and_then(|_| fetched.next()) {
             Some(Fetched::Cache(o) | Fetched::Graph(o)) => {
                 Row::present(o).ok_or_else(|| Error::backend("cache", "a cached object's JSON does not parse"))?
             }

@@ -2,6 +2,7 @@
 
 mod encodings;
 mod explore;
+mod feast;
 mod helpers;
 mod lookups;
 mod openapi;
