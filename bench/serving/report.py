@@ -112,9 +112,9 @@ raw = {"seed": seed, "codec": codec, "wire": wire, "writes": writes, "miss": mis
 text = f"""# Serving benchmark: feature-service vs redis-benchmark vs the Python baseline
 
 Written by `bench/serving/run.sh` (`just bench`). One run, one Redis
-({redis_version.split(' sha=')[0]}, an own instance on loopback), the same values in all three
-key families: {seed['count']:,} objects in the production cache format (`object_entry`:
-ObjectFeatures JSON) with {seed['dim']}-float vectors (the embedder's dimension), mean value
+({redis_version.split(' sha=')[0]}, an own instance on loopback), the same values in the service's and
+redis-benchmark's keys (the baseline's hold format 1, the JSON it parses): {seed['count']:,} objects in the production cache format (`object_entry`, format 2:
+the object's JSON without its vector, then the raw f32 vector) with {seed['dim']}-float vectors (the embedder's dimension), mean value
 {seed['value_bytes']:,} bytes. Neo4j 5.26 Community (the test services' instance) behind the miss path.
 
 Machine: {cpu}, {os.cpu_count()} logical CPUs (`nproc` {os.cpu_count()}), {mem_kib / 1024 / 1024:.1f} GiB memory,

@@ -48,8 +48,8 @@ unset REDIS_CLUSTER_URLS # NB: it would take precedence over REDIS_URL
 redis_port="$REDIS_PORT"
 
 log "release build"
-cargo build --release --quiet --workspace --bins
-cargo build --release --quiet -p feature-service --example serving_bench
+# NB: one invocation, so the binary and the bench helpers share one feature resolution (no rebuilds).
+cargo build --release --quiet -p feature-service --bin feature-service --example serving_bench --example vector_bench
 bin="$CARGO_TARGET_DIR/release/feature-service"
 sb="$CARGO_TARGET_DIR/release/examples/serving_bench"
 

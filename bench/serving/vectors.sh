@@ -17,7 +17,6 @@ work="$1" duration="$2" oha="$3"
 count="${BENCH_VEC_COUNT:-100000}" dim="${BENCH_DIM:-1280}"
 vb="$CARGO_TARGET_DIR/release/examples/vector_bench"
 bin="$CARGO_TARGET_DIR/release/feature-service"
-cargo build --release --quiet -p feature-service --example vector_bench
 
 export NEO4J_HEAP="${BENCH_VEC_HEAP:-3g}" NEO4J_PAGECACHE="${BENCH_VEC_PAGECACHE:-2g}"
 data="$SIGHTGRAPH_RUN/vector-bench"
