@@ -45,6 +45,7 @@ else
 fi
 suite "deploy" scripts/deploy/check.sh
 suite "emulators" scripts/e2e/run.sh
+suite "feast" tests/feast/run.sh
 suite "ui" scripts/ui/stack-e2e.sh
 # NB: a few seconds per target: a smoke run of the fuzz targets from the committed seeds (`just fuzz` runs longer).
 suite "fuzz" scripts/fuzz/run.sh all "${SIGHTGRAPH_FUZZ_SECONDS:-8}"

@@ -14,7 +14,7 @@ use tower_http::cors::{Any, CorsLayer};
 
 use crate::active::ActiveVersion;
 use crate::auth::AdminTokens;
-use crate::routes::{explore, images, lookups, versions};
+use crate::routes::{explore, feast, images, lookups, similar, versions};
 use crate::{openapi, Settings};
 
 /// Dependencies shared by requests.
@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graph/node/{id}", get(explore::node))
         .route("/graph/neighbourhood/{id}", get(explore::neighbourhood))
         .route("/similar/{id}", get(explore::similar))
+        .route("/similar", post(similar::similar))
+        .route("/get-online-features", post(feast::get_online_features))
         .route("/images/{id}", get(images::image))
         .route("/versions", get(versions::list))
         .route("/versions/{feature_set}/activate", post(versions::activate))

@@ -5,6 +5,8 @@
 mod active;
 mod app;
 mod auth;
+mod encoding;
+mod feast;
 mod lookup;
 mod openapi;
 mod routes;
@@ -13,6 +15,7 @@ mod settings;
 pub use active::ActiveVersion;
 pub use app::{build, router, AppState};
 pub use auth::AdminTokens;
+pub use encoding::frames;
 pub use openapi::{OPENAPI_JSON, ROUTES};
 pub use settings::Settings;
 pub use shared::http::Application;

@@ -20,3 +20,4 @@ pub use model::{
 };
 pub use pattern::{ObjectPattern, PatternCursor, PatternMatch, PatternPage, PatternQuery, RelationPattern};
 pub use store::{GraphStore, SharedGraph};
+pub use vector::{VectorQuery, MAX_VECTOR_DIM, MAX_VECTOR_K};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, ImageFeatures, ImageRecord, ImageSelector, Location, LocationRemoval,
-    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
+    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -79,6 +79,15 @@ pub trait GraphStore: Send + Sync {
     /// vector index can answer, the exact comparison scans at most `max_scan` vectors;
     /// past that it fails with `Unavailable` (503) instead of scanning them all.
     async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>>;
+
+    /// The stored objects most similar to a query vector: at most `q.k` objects of
+    /// `q.version` (with `q.label` and a cosine ≥ `q.min_score` where given), best
+    /// first, ties by object id, embeddings left out, `score` the cosine. Calls
+    /// `q.validate()`; a vector whose length differs from the version's stored
+    /// vectors is `Invalid` ([`VectorQuery::wrong_dimension`]); a version without
+    /// features gives an empty list. Exact where the backend scans, approximate
+    /// (an ANN index, recall measured in `bench/results/`) where it has one.
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>>;
 
     /// One node with all its properties.
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>>;

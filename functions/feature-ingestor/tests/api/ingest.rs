@@ -21,9 +21,10 @@ async fn a_document_is_written_to_the_graph_and_through_to_the_cache() {
     let counts = app.graph.counts().await.unwrap();
     assert_eq!((counts.images, counts.objects, counts.features, counts.relations), (1, 2, 2, 1));
     let cached = app.cached(&doc, 0).await.expect("vector written through");
-    let cached: serde_json::Value = serde_json::from_slice(&cached).unwrap();
-    assert_eq!(cached["id"], doc.objects[0].id.as_str());
-    assert_eq!(cached["embedding"].as_array().unwrap().len(), 8);
+    let cached = shared::cache::CachedObject::parse(cached).expect("the cache's compact format");
+    let object: serde_json::Value = serde_json::from_slice(cached.meta_json()).unwrap();
+    assert_eq!(object["id"], doc.objects[0].id.as_str());
+    assert_eq!(cached.floats().collect::<Vec<_>>(), doc.objects[0].embedding);
 }
 
 #[tokio::test]

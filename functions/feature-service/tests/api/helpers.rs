@@ -23,6 +23,7 @@ pub const BOB_TOKEN: &str = "s3cret-token-of-bob";
 pub struct TestApp {
     pub server: TestServer,
     pub graph: SharedGraph,
+    pub cache: Arc<MemoryCache>,
     pub bucket: tempfile::TempDir,
 }
 
@@ -44,9 +45,10 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_scanning_at_most(similar_max_scan: usize) -> TestApp {
     let graph = graph().await;
     let bucket = tempfile::tempdir().unwrap();
+    let cache = Arc::new(MemoryCache::new(1000));
     let state = AppState {
         graph: graph.clone(),
-        cache: Arc::new(MemoryCache::new(1000)),
+        cache: cache.clone(),
         cache_ttl: Duration::from_secs(60),
         active: Arc::new(ActiveVersion::new(Default::default(), Duration::from_millis(0))),
         images: Arc::new(ObjectReader::new(StorageConfig {
@@ -57,7 +59,7 @@ pub async fn spawn_app_scanning_at_most(similar_max_scan: usize) -> TestApp {
         locations: Arc::new(LocationPolicy::from_settings(Some("raw"), Some(bucket.path())).unwrap()),
         similar_max_scan,
     };
-    TestApp { server: spawn(router(state)).await, graph, bucket }
+    TestApp { server: spawn(router(state)).await, graph, cache, bucket }
 }
 
 impl TestApp {

@@ -9,6 +9,7 @@ mod locations;
 mod nodes;
 mod read;
 mod schema;
+mod similar;
 mod versions;
 mod write;
 
@@ -21,8 +22,8 @@ use tracing::instrument;
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VersionChange,
-    WriteSummary,
+    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VectorQuery,
+    VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -180,6 +181,12 @@ impl GraphStore for Neo4jGraphStore {
     async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
         let index = self.has_vector_index();
         self.op("finding nearest objects", explore::nearest(&self.graph, id, k, index, max_scan)).await
+    }
+
+    #[instrument(skip_all, fields(version = %q.version, k = q.k), err)]
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>> {
+        self.op("finding objects near a vector", similar::nearest_to_vector(&self.graph, q, self.has_vector_index()))
+            .await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {

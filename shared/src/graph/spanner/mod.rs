@@ -18,6 +18,7 @@ mod names;
 mod nodes;
 mod read;
 pub mod schema;
+mod similar;
 mod values;
 mod versions;
 mod write;
@@ -30,8 +31,8 @@ use tracing::instrument;
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VersionChange,
-    WriteSummary,
+    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VectorQuery,
+    VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -228,6 +229,12 @@ impl GraphStore for SpannerGraphStore {
     async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
         let search = self.target.vector_search;
         self.op("finding nearest objects", explore::nearest(&self.client, id, k, search, max_scan)).await
+    }
+
+    #[instrument(skip_all, fields(k = q.k), err)]
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>> {
+        let search = self.target.vector_search;
+        self.op("finding objects near a vector", similar::nearest_to_vector(&self.client, q, search)).await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {

@@ -6,6 +6,7 @@ mod explore;
 mod locations;
 mod read;
 mod schema;
+mod similar;
 mod versions;
 mod write;
 
@@ -16,7 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use super::{
     FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
+    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange,
+    WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -149,6 +151,11 @@ impl GraphStore for SqliteGraphStore {
     async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
         let id = id.clone();
         self.with(move |c| explore::nearest(c, &id, k, max_scan)).await
+    }
+
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>> {
+        let q = q.clone();
+        self.with(move |c| similar::nearest_to_vector(c, &q)).await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {
