@@ -81,6 +81,20 @@ async fn check_an_exact_scan_past_its_bound_is_refused_not_run(store: &dyn Graph
     let message = err.to_string();
     assert!(message.contains("among the 5 vectors") && message.contains("SIMILAR_MAX_SCAN"), "{message}");
     assert_eq!(allowed.unwrap().expect("known object").len(), 3, "within the bound the scan runs");
+
+    // Query by vector: the same bound over all 6 vectors of the version.
+    let by_vector = |max_scan| VectorQuery {
+        vector: doc.objects[0].embedding.clone(),
+        version: scene.version.clone(),
+        k: 3,
+        label: None,
+        min_score: None,
+        max_scan,
+    };
+    let refused = store.nearest_to_vector(&by_vector(5)).await.expect_err("6 vectors to compare, bound 5");
+    assert!(matches!(refused, shared::Error::Unavailable { .. }), "{refused:?}");
+    assert!(refused.to_string().contains("among the 6 vectors"), "{refused}");
+    assert_eq!(store.nearest_to_vector(&by_vector(6)).await.unwrap().len(), 3);
 }
 
 #[tokio::test]
@@ -247,6 +261,11 @@ async fn sqlite_a_query_vector_finds_the_closest_objects_of_its_version_best_fir
 async fn neo4j_a_query_vector_finds_the_closest_objects_of_its_version_best_first() {
     check_a_query_vector_finds_the_closest_objects_of_its_version_best_first(&neo4j!()).await
 }
+
+#[tokio::test]
+async fn spanner_a_query_vector_finds_the_closest_objects_of_its_version_best_first() {
+    check_a_query_vector_finds_the_closest_objects_of_its_version_best_first(&spanner!()).await
+}
 #[tokio::test]
 async fn sqlite_a_selective_label_filter_still_returns_k_objects() {
     check_a_selective_label_filter_still_returns_k_objects(&sqlite().await).await
@@ -255,6 +274,11 @@ async fn sqlite_a_selective_label_filter_still_returns_k_objects() {
 async fn neo4j_a_selective_label_filter_still_returns_k_objects() {
     check_a_selective_label_filter_still_returns_k_objects(&neo4j!()).await
 }
+
+#[tokio::test]
+async fn spanner_a_selective_label_filter_still_returns_k_objects() {
+    check_a_selective_label_filter_still_returns_k_objects(&spanner!()).await
+}
 #[tokio::test]
 async fn sqlite_a_query_of_another_length_is_refused_naming_the_vector() {
     check_a_query_of_another_length_is_refused_naming_the_vector(&sqlite().await).await
@@ -262,4 +286,9 @@ async fn sqlite_a_query_of_another_length_is_refused_naming_the_vector() {
 #[tokio::test]
 async fn neo4j_a_query_of_another_length_is_refused_naming_the_vector() {
     check_a_query_of_another_length_is_refused_naming_the_vector(&neo4j!()).await
+}
+
+#[tokio::test]
+async fn spanner_a_query_of_another_length_is_refused_naming_the_vector() {
+    check_a_query_of_another_length_is_refused_naming_the_vector(&spanner!()).await
 }
