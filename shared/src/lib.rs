@@ -5,6 +5,7 @@
 //! parsing for GCS notifications, and the storage, cache and job-launching
 //! interfaces together with their backends.
 
+pub mod breaker;
 pub mod cache;
 pub mod cloudevent;
 pub mod config;

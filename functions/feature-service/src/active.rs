@@ -41,7 +41,9 @@ impl ActiveVersion {
             }
             Err(e) => match cached {
                 Some((v, _)) => {
-                    tracing::warn!(error = %e, "graph unreachable; using the last known active version");
+                    if !shared::breaker::is_rejection(&e) {
+                        tracing::warn!(error = %e, "graph unreachable; using the last known active version");
+                    }
                     Ok(v)
                 }
                 None => Err(e),

@@ -1,6 +1,7 @@
 //! The hot tier: serialised object features under keys that carry the model
 //! version, so a value never changes under its key.
 
+mod breaker;
 mod key;
 mod memory;
 pub mod redis;
@@ -10,6 +11,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use breaker::BreakerCache;
 pub use key::CacheKey;
 pub use memory::MemoryCache;
 
@@ -43,9 +45,11 @@ pub fn object_entry(o: &crate::graph::ObjectFeatures) -> (CacheKey, Bytes) {
 
 /// Writes entries, counting (not propagating) failures: the graph is the
 /// source of truth, so a cache outage must never fail a write or a lookup.
+/// A write an open breaker refused is skipped quietly (the breaker logged its opening once).
 pub async fn put_best_effort(cache: &dyn FeatureCache, entries: &[(CacheKey, Bytes)], ttl: Duration) -> bool {
     match cache.put_many(entries, ttl).await {
         Ok(()) => true,
+        Err(e) if crate::breaker::is_rejection(&e) => false,
         Err(e) => {
             metrics::counter!("sightgraph_cache_errors_total", "backend" => cache.backend(), "op" => "put")
                 .increment(1);

@@ -21,6 +21,12 @@ use std::time::Duration;
 
 /// Per-operation Redis timeout of the apps under test.
 pub const REDIS_TIMEOUT_MS: u64 = 100;
+/// Consecutive failures that open a breaker in the apps under test.
+pub const BREAKER_FAILURES: u32 = 3;
+/// How long the breakers stay open before a probe.
+pub const BREAKER_OPEN_MS: u64 = 300;
+/// Bound on a Neo4j lookup in the apps under test.
+pub const LOOKUP_TIMEOUT_MS: u64 = 500;
 
 /// A variable of the test services' `services.env`; fails the test when unset.
 pub fn env(name: &str) -> String {
@@ -59,6 +65,9 @@ impl Neo4jAddr {
                 password: Some(SecretString::from(self.password.clone())),
                 database: None,
                 max_connections: 4,
+                breaker_failures: BREAKER_FAILURES,
+                breaker_open_ms: BREAKER_OPEN_MS,
+                lookup_timeout_ms: LOOKUP_TIMEOUT_MS,
             },
             sqlite: SqliteSettings { path: ":memory:".into() },
         }
@@ -74,6 +83,8 @@ pub fn redis_config(url: &str) -> CacheConfig {
             password: None,
             timeout_ms: REDIS_TIMEOUT_MS,
             ca_certs: None,
+            breaker_failures: BREAKER_FAILURES,
+            breaker_open_ms: BREAKER_OPEN_MS,
         },
         cache: CacheSettings { ttl_seconds: 300, memory_capacity: 16 },
     }
@@ -124,6 +135,42 @@ impl OwnService {
         let vars = service(self.script, "start", self.name);
         let key = if self.script == "redis.sh" { "REDIS_URL" } else { "NEO4J_URI" };
         assert_eq!(value(&vars, key), self.get(key), "{} came back on the same address", self.name);
+    }
+}
+
+impl OwnService {
+    /// The server's process id, from its pidfile in the run folder.
+    pub fn pid(&self) -> u32 {
+        let run = std::env::var("SIGHTGRAPH_RUN").unwrap_or_else(|_| {
+            let cache = std::env::var("SIGHTGRAPH_CACHE").unwrap_or_else(|_| env("HOME") + "/.cache/sightgraph");
+            cache + "/run"
+        });
+        let kind = self.script.trim_end_matches(".sh");
+        let file = PathBuf::from(run).join(format!("{kind}-{}", self.name)).join(format!("{kind}.pid"));
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+        text.trim().parse().unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    }
+
+    /// Freezes the server (SIGSTOP): it keeps its sockets but answers nothing, like a hung
+    /// host. It thaws (SIGCONT) when the guard is dropped.
+    pub fn freeze(&self) -> Frozen {
+        let pid = self.pid();
+        signal("STOP", pid);
+        Frozen(pid)
+    }
+}
+
+fn signal(name: &str, pid: u32) {
+    let ok = Command::new("kill").args([format!("-{name}"), pid.to_string()]).status().is_ok_and(|s| s.success());
+    assert!(ok, "kill -{name} {pid} failed");
+}
+
+/// A frozen server; thawed on drop.
+pub struct Frozen(u32);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-CONT".to_owned(), self.0.to_string()]).status();
     }
 }
 
