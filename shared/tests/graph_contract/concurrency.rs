@@ -7,7 +7,6 @@ use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{FeatureSetState, GraphStore, VersionChange};
 
 use crate::helpers::*;
-use crate::stores::*;
 
 /// Two handles on one SQLite file (two connections), schema created.
 async fn sqlite_pair() -> (SqliteGraphStore, SqliteGraphStore, tempfile::TempDir) {
@@ -76,9 +75,10 @@ async fn check_concurrent_rollbacks_each_flip_once_and_leave_a_consistent_histor
     a.activate_version(&scene.set, &next, "alice").await.unwrap();
 
     // Act: 8 rollbacks at once from both clients.
-    let rollbacks = (0..8).map(|i| {
+    let actors: Vec<String> = (0..8).map(|i| format!("operator-{i}")).collect();
+    let rollbacks = actors.iter().enumerate().map(|(i, actor)| {
         let store = if i % 2 == 0 { a } else { b };
-        store.rollback_version(&scene.set, &format!("operator-{i}"))
+        store.rollback_version(&scene.set, actor)
     });
     let changes: Vec<VersionChange> = join_all(rollbacks).await.into_iter().map(|r| r.expect("a rollback")).collect();
 

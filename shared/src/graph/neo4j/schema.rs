@@ -6,7 +6,8 @@
 //! Every MERGE key is backed by a uniqueness constraint (`Run` and
 //! `ModelVersion` by composite ones), so concurrent writers cannot duplicate a node.
 
-use neo4rs::{query, Graph};
+use neo4rs::{query, Graph, Neo4jErrorKind};
+use std::time::Duration;
 
 use super::client::{map_err, rows};
 use super::convert::column;
@@ -112,11 +113,25 @@ async fn has_constraints(graph: &Graph, names: impl Iterator<Item = &str>) -> Re
 }
 
 /// Runs one schema statement; a rule another process created a moment ago is fine.
+// NB: every function runs this at start, often at the same moment; concurrent schema
+// changes can deadlock (a transient error), so those are tried again a few times.
 async fn run_ddl(graph: &Graph, ddl: &str) -> Result<()> {
-    let mut tx = graph.start_txn().await.map_err(map_err)?;
-    match tx.run(query(ddl)).await {
-        Ok(()) => tx.commit().await.map_err(map_err),
-        Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => Ok(()),
-        Err(e) => Err(map_err(e)),
+    let mut attempt = 1;
+    loop {
+        let mut tx = graph.start_txn().await.map_err(map_err)?;
+        let result = match tx.run(query(ddl)).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => return Ok(()),
+            Err(neo4rs::Error::Neo4j(e)) if matches!(e.kind(), Neo4jErrorKind::Transient) && attempt < 5 => {
+                tracing::debug!(code = e.code(), attempt, "schema statement met a concurrent one; trying again");
+                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(map_err(e)),
+        }
     }
 }
