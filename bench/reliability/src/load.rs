@@ -35,10 +35,10 @@ pub struct Load {
 pub async fn run(client: &reqwest::Client, load: &Load, start: Instant) -> Vec<Sample> {
     let deadline = start + load.duration;
     let workers = (0..load.concurrency).map(|w| {
-        let (client, urls, think) = (client.clone(), load.urls.clone(), load.think);
+        let (client, urls, think, c) = (client.clone(), load.urls.clone(), load.think, load.concurrency);
         tokio::spawn(async move {
             let mut out = Vec::new();
-            let mut i = w * urls.len() / load.concurrency.max(1);
+            let mut i = w * urls.len() / c.max(1);
             while Instant::now() < deadline {
                 let url = &urls[i % urls.len()];
                 i += 1;

@@ -3,6 +3,11 @@
 //! on it. The online lookups (`object`, `objects`, `active_version`) are also
 //! bounded by a short timeout, so a hung server (stopped, not dead) costs a
 //! lookup at most that bound and opens the breaker like a dead one.
+//!
+//! NB: a bounded lookup runs as a task of its own and is abandoned, not
+//! cancelled, when the bound passes: a Bolt exchange cut off mid-way leaves
+//! unread answers on its pooled connection, and the next query there would
+//! read them (wrong results, seen as 404s and 500s).
 
 use async_trait::async_trait;
 use std::future::Future;
@@ -36,16 +41,28 @@ impl BreakerGraph {
         &self.breaker
     }
 
-    async fn lookup<T>(&self, what: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
-        let limit = self.lookup_timeout;
-        let backend = self.inner.backend();
-        self.breaker
-            .call(async move {
-                tokio::time::timeout(limit, fut).await.map_err(|_| {
-                    Error::unavailable(backend, format!("{what} took longer than {} ms", limit.as_millis()))
-                })?
-            })
-            .await
+    /// Runs `op` on the inner store as its own task, waiting at most the lookup bound for it.
+    async fn lookup<T, F, Fut>(&self, what: &str, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<dyn GraphStore>) -> Fut,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        let (limit, backend) = (self.lookup_timeout, self.inner.backend());
+        let Some(permit) = self.breaker.admit() else {
+            return Err(Error::unavailable(backend, crate::breaker::OPEN_MESSAGE));
+        };
+        let task = tokio::spawn(op(self.inner.clone()));
+        let out = match tokio::time::timeout(limit, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(Error::backend(backend, format!("{what} failed: {e}"))),
+            Err(_) => Err(Error::unavailable(backend, format!("{what} took longer than {} ms", limit.as_millis()))),
+        };
+        match &out {
+            Err(e @ Error::Unavailable { .. }) => permit.failure(e),
+            _ => permit.success(),
+        }
+        out
     }
 }
 
@@ -73,11 +90,13 @@ impl GraphStore for BreakerGraph {
     }
 
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>> {
-        self.lookup("reading an object", self.inner.object(id)).await
+        let id = id.clone();
+        self.lookup("reading an object", |g| async move { g.object(&id).await }).await
     }
 
     async fn objects(&self, ids: &[ObjectId]) -> Result<Vec<ObjectFeatures>> {
-        self.lookup("reading objects", self.inner.objects(ids)).await
+        let ids = ids.to_vec();
+        self.lookup("reading objects", |g| async move { g.objects(&ids).await }).await
     }
 
     async fn image_features(&self, image: &ImageSelector, version: &ModelVersion) -> Result<Option<ImageFeatures>> {
@@ -89,7 +108,8 @@ impl GraphStore for BreakerGraph {
     }
 
     async fn active_version(&self, set: &FeatureSetName) -> Result<Option<ModelVersion>> {
-        self.lookup("reading the active version", self.inner.active_version(set)).await
+        let set = set.clone();
+        self.lookup("reading the active version", |g| async move { g.active_version(&set).await }).await
     }
 
     async fn activate_version(

@@ -210,12 +210,13 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
 impl TestApp {
     /// Writes a small document (2 objects, NEAR) of a version of its own into this app's feature set.
     pub async fn ingest(&self) -> FeatureDocument {
+        self.ingest_version(&format!("det@1+emb@{:016x}", random_u64())).await
+    }
+
+    /// Writes another small document of `version` into this app's feature set.
+    pub async fn ingest_version(&self, version: &str) -> FeatureDocument {
         let tag = random_u64();
-        let doc = sample_document(
-            &tag.to_le_bytes(),
-            &format!("gs://sightgraph-backends/{tag:016x}.jpg#1"),
-            &format!("det@1+emb@{tag:016x}"),
-        );
+        let doc = sample_document(&tag.to_le_bytes(), &format!("gs://sightgraph-backends/{tag:016x}.jpg#1"), version);
         self.graph.write_features(&self.set, &doc).await.expect("write to Neo4j");
         doc
     }

@@ -8,16 +8,17 @@ use crate::helpers::{env, spawn_app, Neo4jAddr, OwnService, TestApp, BREAKER_FAI
 
 const OPENED: &str = r#"sightgraph_breaker_transitions_total{backend="neo4j",to="open"}"#;
 
-/// Waits until `id` is answered from the graph again (Neo4j back, breaker closed).
+/// Waits until `id` is answered from the graph (Neo4j up, breaker closed).
 async fn until_served_from_graph(app: &TestApp, id: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (status, source) = app.object(id).await;
+        let (status, body) = app.get(&format!("/features/object/{id}")).await;
         if status == 200 {
-            assert_eq!(source, "graph");
+            assert_eq!(body["source"], "graph");
             return;
         }
-        assert_eq!(status, 503, "only 503 while Neo4j comes back");
+        assert_eq!(status, 503, "only 503 while Neo4j comes back: {body}");
+        eprintln!("{id}: 503 while waiting for Neo4j");
         assert!(Instant::now() < deadline, "the service did not recover within 60 s of Neo4j returning");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -41,9 +42,11 @@ async fn with_neo4j_hung_or_down_hits_are_served_misses_get_a_prompt_503_and_it_
     let addr = Neo4jAddr { uri: neo4j.get("NEO4J_URI"), password: neo4j.get("NEO4J_PASSWORD") };
     // NB: a short active-version TTL so lookups during the outage ask the graph and fall back to the last known version.
     let app = spawn_app(&addr, &env("REDIS_URL"), Duration::from_millis(200)).await;
-    let (doc, other) = (app.ingest().await, app.ingest().await);
+    let doc = app.ingest().await;
+    let other = app.ingest_version(doc.model.version.as_str()).await;
     let (warm, cold) = (doc.objects[0].id.to_string(), doc.objects[1].id.to_string());
-    assert_eq!(app.object(&warm).await, (200, "graph".into()));
+    // NB: the first queries of a fresh Neo4j can exceed the lookup bound (cold JIT and pool): wait them out.
+    until_served_from_graph(&app, &warm).await;
     assert_eq!(app.object(&warm).await, (200, "cache".into()));
     let opened_before = app.metric_sum(OPENED).await;
 
@@ -52,15 +55,20 @@ async fn with_neo4j_hung_or_down_hits_are_served_misses_get_a_prompt_503_and_it_
     tokio::time::sleep(Duration::from_millis(300)).await; // past the active-version TTL
 
     // Assert: hits are served; misses get a 503 within the lookup bound, then at once.
-    let bound = Duration::from_millis(LOOKUP_TIMEOUT_MS * 2);
+    // NB: slack for a loaded 2-core machine running a debug build.
+    let bound = Duration::from_millis(LOOKUP_TIMEOUT_MS + 400);
     for _ in 0..BREAKER_FAILURES {
         let started = Instant::now();
         assert_eq!(app.object(&warm).await, (200, "cache".into()), "a cached object with Neo4j hung");
+        let hit = started.elapsed();
+        let started = Instant::now();
         let (status, body) = app.get(&format!("/features/object/{cold}")).await;
-        let took = started.elapsed();
-        eprintln!("hit + miss with Neo4j hung: {took:?}");
+        let miss = started.elapsed();
+        eprintln!("with Neo4j hung: hit {hit:?}, miss {miss:?}");
         assert_eq!(status, 503, "{body}");
-        assert!(took < bound, "a hung Neo4j costs a lookup at most the {LOOKUP_TIMEOUT_MS} ms bound: {took:?}");
+        for took in [hit, miss] {
+            assert!(took < bound, "a hung Neo4j costs a lookup at most the {LOOKUP_TIMEOUT_MS} ms bound: {took:?}");
+        }
         if app.metric_sum(OPENED).await > opened_before {
             break;
         }
