@@ -67,6 +67,21 @@ pub async fn run(client: &reqwest::Client, load: &Load, start: Instant) -> Vec<S
     all
 }
 
+/// GETs `url` until it answers 200 (a cold Neo4j can answer 503 while its first queries
+/// exceed the lookup bound), for at most a minute; the body of the 200.
+pub async fn get_ok(client: &reqwest::Client, url: &str) -> anyhow::Result<bytes::Bytes> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let last = match client.get(url).send().await {
+            Ok(r) if r.status() == 200 => return Ok(r.bytes().await?),
+            Ok(r) => r.status().to_string(),
+            Err(e) => e.to_string(),
+        };
+        anyhow::ensure!(Instant::now() < deadline, "{url} did not answer 200 within a minute: {last}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Figures of the samples that ended inside a window.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Summary {

@@ -130,7 +130,7 @@ pub async fn run(plan: &Plan, work: &Path) -> Result<Figures> {
     let cold_outage: Vec<String> = seeded.ids[2 * third..].iter().map(url).collect();
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build()?;
     for u in &warm {
-        client.get(u).send().await?.error_for_status()?;
+        load::get_ok(&client, u).await?;
     }
 
     let normal = measure(&client, plan, &warm, &cold_normal).await;
