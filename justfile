@@ -58,6 +58,10 @@ bench-spanner:
 bench-cv: models build-release
     bench/cv/run.sh
 
+# Reliability suite: fault scenarios against real servers, figures into bench/results/reliability-<date>.md
+reliability *SCENARIOS: models
+    bench/reliability/run.sh {{SCENARIOS}}
+
 # Build every binary (release)
 build-release:
     cargo build --workspace --bins --release

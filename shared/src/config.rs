@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::breaker::{Breaker, BreakerSettings};
 use crate::cache::redis::{RedisCache, RedisTarget};
-use crate::cache::{MemoryCache, SharedCache};
+use crate::cache::{BreakerCache, FeatureCache, MemoryCache, SharedCache};
 use crate::domain::{FeatureSetName, LocationPolicy};
 use crate::graph::spanner::{DatabaseName, Endpoint, SpannerTarget, VectorSearch};
 use crate::graph::sqlite::SqliteGraphStore;
-use crate::graph::SharedGraph;
+use crate::graph::{BreakerGraph, SharedGraph};
 use crate::telemetry::LogFormat;
 use crate::{Error, Result};
 
@@ -93,6 +94,42 @@ pub struct Neo4jSettings {
     /// Connection pool size.
     #[serde(default = "default_pool")]
     pub max_connections: usize,
+    /// Consecutive unavailable answers (or timeouts) that open the circuit breaker.
+    #[serde(default = "default_breaker_failures")]
+    pub breaker_failures: u32,
+    /// How long the breaker stays open before one probe, in milliseconds.
+    #[serde(default = "default_neo4j_breaker_open_ms")]
+    pub breaker_open_ms: u64,
+    /// Bound on an online lookup (object, objects, active version), in milliseconds.
+    #[serde(default = "default_lookup_timeout_ms")]
+    pub lookup_timeout_ms: u64,
+}
+
+impl Neo4jSettings {
+    /// The validated breaker settings (`NEO4J_BREAKER_*`).
+    pub fn breaker(&self) -> Result<BreakerSettings> {
+        BreakerSettings::validated(self.breaker_failures, self.breaker_open_ms, "NEO4J_")
+    }
+
+    /// The validated lookup bound (`NEO4J_LOOKUP_TIMEOUT_MS`).
+    pub fn lookup_timeout(&self) -> Result<Duration> {
+        match self.lookup_timeout_ms {
+            10..=60_000 => Ok(Duration::from_millis(self.lookup_timeout_ms)),
+            v => Err(Error::invalid(format!("NEO4J_LOOKUP_TIMEOUT_MS must be 10..=60000, got {v}"))),
+        }
+    }
+}
+
+fn default_breaker_failures() -> u32 {
+    5
+}
+
+fn default_neo4j_breaker_open_ms() -> u64 {
+    2000
+}
+
+fn default_lookup_timeout_ms() -> u64 {
+    1000
 }
 
 fn default_neo4j_user() -> String {
@@ -187,6 +224,9 @@ impl GraphSettings {
                 password: None,
                 database: None,
                 max_connections: default_pool(),
+                breaker_failures: default_breaker_failures(),
+                breaker_open_ms: default_neo4j_breaker_open_ms(),
+                lookup_timeout_ms: default_lookup_timeout_ms(),
             },
             sqlite: SqliteSettings { path: path.into() },
             spanner: SpannerSettings::default(),
@@ -204,6 +244,8 @@ impl GraphSettings {
         if neo4j.uri.is_some() && neo4j.password.is_none() {
             return Err(Error::invalid("NEO4J_PASSWORD is required when NEO4J_URI is set"));
         }
+        neo4j.breaker()?;
+        neo4j.lookup_timeout()?;
         let spanner: SpannerSettings = load("SPANNER_")?;
         spanner.target()?;
         Ok(Self { neo4j, sqlite: load("SQLITE_")?, spanner })
@@ -224,6 +266,23 @@ pub struct RedisSettings {
     pub timeout_ms: u64,
     /// PEM CA bundle trusted for `rediss://` (Memorystore's server CA); the system roots otherwise.
     pub ca_certs: Option<String>,
+    /// Consecutive failures (errors or timeouts) that open the circuit breaker.
+    #[serde(default = "default_breaker_failures")]
+    pub breaker_failures: u32,
+    /// How long the breaker stays open before one probe, in milliseconds.
+    #[serde(default = "default_redis_breaker_open_ms")]
+    pub breaker_open_ms: u64,
+}
+
+impl RedisSettings {
+    /// The validated breaker settings (`REDIS_BREAKER_*`).
+    pub fn breaker(&self) -> Result<BreakerSettings> {
+        BreakerSettings::validated(self.breaker_failures, self.breaker_open_ms, "REDIS_")
+    }
+}
+
+fn default_redis_breaker_open_ms() -> u64 {
+    1000
 }
 
 fn default_redis_timeout() -> u64 {
@@ -268,12 +327,14 @@ pub struct CacheConfig {
 impl CacheConfig {
     /// Loads both groups.
     pub fn from_env() -> Result<Self> {
-        Ok(Self { redis: load("REDIS_")?, cache: load("CACHE_")? })
+        let redis: RedisSettings = load("REDIS_")?;
+        redis.breaker()?;
+        Ok(Self { redis, cache: load("CACHE_")? })
     }
 }
 
 /// The only place a concrete graph backend is chosen: Spanner when `SPANNER_DATABASE` is
-/// set, else Neo4j when `NEO4J_URI` is set, else SQLite.
+/// set, else Neo4j (behind its circuit breaker) when `NEO4J_URI` is set, else SQLite.
 pub async fn connect_graph(settings: &GraphSettings) -> Result<SharedGraph> {
     if let Some(target) = settings.spanner.target()? {
         if settings.neo4j.uri.is_some() {
@@ -286,15 +347,12 @@ pub async fn connect_graph(settings: &GraphSettings) -> Result<SharedGraph> {
     }
     let store: SharedGraph = match &settings.neo4j.uri {
         Some(uri) => {
-            let password = settings.neo4j.password.as_ref().map(|p| p.expose_secret().to_owned()).unwrap_or_default();
-            crate::graph::neo4j::connect(
-                uri,
-                &settings.neo4j.user,
-                &password,
-                settings.neo4j.database.as_deref(),
-                settings.neo4j.max_connections,
-            )
-            .await?
+            let n = &settings.neo4j;
+            let (breaker, lookup_timeout) = (n.breaker()?, n.lookup_timeout()?);
+            let password = n.password.as_ref().map(|p| p.expose_secret().to_owned()).unwrap_or_default();
+            let neo4j =
+                crate::graph::neo4j::connect(uri, &n.user, &password, n.database.as_deref(), n.max_connections).await?;
+            Arc::new(BreakerGraph::new(neo4j, Breaker::new("neo4j", breaker), lookup_timeout))
         }
         None => Arc::new(SqliteGraphStore::open(&settings.sqlite.path)?),
     };
@@ -303,23 +361,31 @@ pub async fn connect_graph(settings: &GraphSettings) -> Result<SharedGraph> {
     Ok(store)
 }
 
-/// The only place a concrete cache backend is chosen: Redis Cluster, Redis, else in-process.
+/// The only place a concrete cache backend is chosen: Redis Cluster, Redis
+/// (either behind its circuit breaker), else in-process.
 pub fn connect_cache(config: &CacheConfig) -> Result<SharedCache> {
     let r = &config.redis;
     let password = r.password.as_ref().map(|p| p.expose_secret().to_owned());
     let timeout = Duration::from_millis(r.timeout_ms.max(1));
     let ca = r.ca_certs.as_ref().map(|pem| pem.as_bytes().to_vec());
-    let cache: SharedCache = match (&r.cluster_urls, &r.url) {
+    let redis = match (&r.cluster_urls, &r.url) {
         (Some(urls), _) => {
             let urls: Vec<String> =
                 urls.split(',').map(str::trim).filter(|u| !u.is_empty()).map(String::from).collect();
             if urls.is_empty() {
                 return Err(Error::invalid("REDIS_CLUSTER_URLS lists no URL"));
             }
-            Arc::new(RedisCache::new(RedisTarget::Cluster(urls), password, timeout).with_ca(ca))
+            Some(RedisCache::new(RedisTarget::Cluster(urls), password, timeout).with_ca(ca))
         }
-        (None, Some(url)) => Arc::new(RedisCache::new(RedisTarget::Single(url.clone()), password, timeout).with_ca(ca)),
-        (None, None) => Arc::new(MemoryCache::new(config.cache.memory_capacity)),
+        (None, Some(url)) => Some(RedisCache::new(RedisTarget::Single(url.clone()), password, timeout).with_ca(ca)),
+        (None, None) => None,
+    };
+    let cache: SharedCache = match redis {
+        Some(redis) => {
+            let breaker = Breaker::new(FeatureCache::backend(&redis), r.breaker()?);
+            Arc::new(BreakerCache::new(Arc::new(redis), breaker))
+        }
+        None => Arc::new(MemoryCache::new(config.cache.memory_capacity)),
     };
     tracing::info!(backend = cache.backend(), "feature cache ready");
     Ok(cache)

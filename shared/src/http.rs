@@ -44,7 +44,10 @@ impl IntoResponse for ApiError {
             Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Backend { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
-        if status.is_server_error() {
+        if crate::breaker::is_rejection(&self.0) {
+            // NB: the breaker logged its opening once; one line per refused request would flood the logs.
+            tracing::debug!(error = %self.0, "request refused: backend known to be down");
+        } else if status.is_server_error() {
             tracing::error!(error = %self.0, "request failed");
         } else {
             tracing::info!(error = %self.0, "request rejected");

@@ -42,16 +42,26 @@ pub fn parse_document(event: &Event, policy: &LocationPolicy) -> Result<FeatureD
     Ok(doc)
 }
 
-/// Writes the document to the graph (idempotent), then its vectors to the cache.
+/// Writes the document to the graph (idempotent), then what the graph holds to the cache.
 #[tracing::instrument(skip_all, fields(image = %doc.image.id, version = %doc.model.version, objects = doc.objects.len()), err)]
 pub async fn handle(doc: &FeatureDocument, state: &AppState) -> Result<Outcome> {
     let write = state.graph.write_features(&state.feature_set, doc).await?;
-    let entries: Vec<_> = doc
-        .objects
-        .iter()
-        .map(|o| object_entry(&ObjectFeatures::from_detected(&doc.image.id, &doc.model.version, o)))
-        .collect();
-    let cached = if put_best_effort(state.cache.as_ref(), &entries, state.cache_ttl).await { entries.len() } else { 0 };
+    // NB: a redelivered document may carry other floats than the first (a re-run on other
+    // hardware); the graph keeps the first writer's, so the cache must get those, not ours.
+    let ids: Vec<_> = doc.objects.iter().map(|o| o.id.clone()).collect();
+    let stored: Vec<ObjectFeatures> = match state.graph.objects(&ids).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading back the written objects failed; the cache fills on lookup");
+            Vec::new()
+        }
+    };
+    let entries: Vec<_> = stored.iter().map(object_entry).collect();
+    let cached = if !entries.is_empty() && put_best_effort(state.cache.as_ref(), &entries, state.cache_ttl).await {
+        entries.len()
+    } else {
+        0
+    };
     tracing::info!(created = write.objects_created, cached, "features ingested");
     Ok(Outcome { image_id: doc.image.id.to_string(), model_version: doc.model.version.to_string(), write, cached })
 }

@@ -32,6 +32,10 @@ impl Source {
 }
 
 fn cache_error(state: &AppState, op: &'static str, e: &Error) {
+    // NB: refusals of an open breaker are counted by the breaker, which logged its opening once.
+    if shared::breaker::is_rejection(e) {
+        return;
+    }
     metrics::counter!("sightgraph_cache_errors_total", "backend" => state.cache.backend(), "op" => op).increment(1);
     tracing::warn!(error = %e, op, "cache unavailable; answering from the graph");
 }

@@ -2,6 +2,7 @@
 //! version, so a value never changes under its key. Values are format 2
 //! ([`entry`]): the object's JSON without its vector, then the raw f32 vector.
 
+mod breaker;
 pub mod entry;
 mod key;
 mod memory;
@@ -12,6 +13,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use breaker::BreakerCache;
 pub use entry::{object_entry, CachedObject, VectorForm};
 pub use key::CacheKey;
 pub use memory::MemoryCache;
@@ -39,9 +41,11 @@ pub trait FeatureCache: Send + Sync {
 
 /// Writes entries, counting (not propagating) failures: the graph is the
 /// source of truth, so a cache outage must never fail a write or a lookup.
+/// A write an open breaker refused is skipped quietly (the breaker logged its opening once).
 pub async fn put_best_effort(cache: &dyn FeatureCache, entries: &[(CacheKey, Bytes)], ttl: Duration) -> bool {
     match cache.put_many(entries, ttl).await {
         Ok(()) => true,
+        Err(e) if crate::breaker::is_rejection(&e) => false,
         Err(e) => {
             metrics::counter!("sightgraph_cache_errors_total", "backend" => cache.backend(), "op" => "put")
                 .increment(1);

@@ -6,6 +6,7 @@
 mod helpers;
 #[macro_use]
 mod stores;
+mod concurrency;
 mod locations;
 mod lookups;
 mod nodes;

@@ -21,6 +21,12 @@ use std::time::Duration;
 
 /// Per-operation Redis timeout of the apps under test.
 pub const REDIS_TIMEOUT_MS: u64 = 100;
+/// Consecutive failures that open a breaker in the apps under test.
+pub const BREAKER_FAILURES: u32 = 3;
+/// How long the breakers stay open before a probe.
+pub const BREAKER_OPEN_MS: u64 = 300;
+/// Bound on a Neo4j lookup in the apps under test.
+pub const LOOKUP_TIMEOUT_MS: u64 = 500;
 
 /// A variable of the test services' `services.env`; fails the test when unset.
 pub fn env(name: &str) -> String {
@@ -59,6 +65,9 @@ impl Neo4jAddr {
                 password: Some(SecretString::from(self.password.clone())),
                 database: None,
                 max_connections: 4,
+                breaker_failures: BREAKER_FAILURES,
+                breaker_open_ms: BREAKER_OPEN_MS,
+                lookup_timeout_ms: LOOKUP_TIMEOUT_MS,
             },
             sqlite: SqliteSettings { path: ":memory:".into() },
             spanner: Default::default(),
@@ -75,6 +84,8 @@ pub fn redis_config(url: &str) -> CacheConfig {
             password: None,
             timeout_ms: REDIS_TIMEOUT_MS,
             ca_certs: None,
+            breaker_failures: BREAKER_FAILURES,
+            breaker_open_ms: BREAKER_OPEN_MS,
         },
         cache: CacheSettings { ttl_seconds: 300, memory_capacity: 16 },
     }
@@ -128,6 +139,42 @@ impl OwnService {
     }
 }
 
+impl OwnService {
+    /// The server's process id, from its pidfile in the run folder.
+    pub fn pid(&self) -> u32 {
+        let run = std::env::var("SIGHTGRAPH_RUN").unwrap_or_else(|_| {
+            let cache = std::env::var("SIGHTGRAPH_CACHE").unwrap_or_else(|_| env("HOME") + "/.cache/sightgraph");
+            cache + "/run"
+        });
+        let kind = self.script.trim_end_matches(".sh");
+        let file = PathBuf::from(run).join(format!("{kind}-{}", self.name)).join(format!("{kind}.pid"));
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+        text.trim().parse().unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    }
+
+    /// Freezes the server (SIGSTOP): it keeps its sockets but answers nothing, like a hung
+    /// host. It thaws (SIGCONT) when the guard is dropped.
+    pub fn freeze(&self) -> Frozen {
+        let pid = self.pid();
+        signal("STOP", pid);
+        Frozen(pid)
+    }
+}
+
+fn signal(name: &str, pid: u32) {
+    let ok = Command::new("kill").args([format!("-{name}"), pid.to_string()]).status().is_ok_and(|s| s.success());
+    assert!(ok, "kill -{name} {pid} failed");
+}
+
+/// A frozen server; thawed on drop.
+pub struct Frozen(u32);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-CONT".to_owned(), self.0.to_string()]).status();
+    }
+}
+
 impl Drop for OwnService {
     fn drop(&mut self) {
         let _ = Command::new(script(self.script)).args(["stop", self.name]).output();
@@ -166,12 +213,13 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
 impl TestApp {
     /// Writes a small document (2 objects, NEAR) of a version of its own into this app's feature set.
     pub async fn ingest(&self) -> FeatureDocument {
+        self.ingest_version(&format!("det@1+emb@{:016x}", random_u64())).await
+    }
+
+    /// Writes another small document of `version` into this app's feature set.
+    pub async fn ingest_version(&self, version: &str) -> FeatureDocument {
         let tag = random_u64();
-        let doc = sample_document(
-            &tag.to_le_bytes(),
-            &format!("gs://sightgraph-backends/{tag:016x}.jpg#1"),
-            &format!("det@1+emb@{tag:016x}"),
-        );
+        let doc = sample_document(&tag.to_le_bytes(), &format!("gs://sightgraph-backends/{tag:016x}.jpg#1"), version);
         self.graph.write_features(&self.set, &doc).await.expect("write to Neo4j");
         doc
     }

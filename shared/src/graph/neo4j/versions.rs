@@ -11,11 +11,18 @@ use crate::domain::{FeatureSetName, ModelVersion};
 use crate::graph::{FeatureSetState, VersionChange};
 use crate::{Error, Result};
 
+// NB: the version node is merged on its own constrained key (set, version), not as part of a
+// pattern: a pattern MERGE is not covered by the constraint and concurrent writers each created one.
 const REGISTER: &str = "
     MERGE (s:FeatureSet {name: $set})
-    MERGE (s)-[:HAS_VERSION]->(v:ModelVersion {version: $version})
+    MERGE (v:ModelVersion {feature_set: $set, version: $version})
     ON CREATE SET v.first_seen = $now
+    MERGE (s)-[:HAS_VERSION]->(v)
     RETURN s.active_version IS NULL AS unset";
+
+// NB: takes the FeatureSet's write lock first, so the last change read below cannot move
+// before this transaction switches (concurrent rollbacks each flip once, in turn).
+const LOCK_SET: &str = "MATCH (s:FeatureSet {name: $set}) SET s._lock = true REMOVE s._lock RETURN s.name AS name";
 
 // NB: setting `_lock` takes the FeatureSet's write lock before the active
 // version is read, so concurrent switches serialise and the audit stays exact.
@@ -96,18 +103,27 @@ pub(super) async fn activate(
     to: &ModelVersion,
     actor: &str,
 ) -> Result<VersionChange> {
-    let at = Utc::now();
     let mut tx = Tx::begin(graph).await?;
+    let change = activate_in(&mut tx, set, to, actor).await?;
+    tx.commit().await?;
+    Ok(change)
+}
+
+/// Switches inside `tx`: the read of the current version and the switch are one statement under the set's lock.
+async fn activate_in(tx: &mut Tx, set: &FeatureSetName, to: &ModelVersion, actor: &str) -> Result<VersionChange> {
+    let at = Utc::now();
     let stamp = at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false);
-    let Some(from) = switch(&mut tx, set, to, actor, &stamp, false).await? else {
+    let Some(from) = switch(tx, set, to, actor, &stamp, false).await? else {
         return Err(Error::NotFound(format!("feature set {set} has no features of version {to}")));
     };
-    tx.commit().await?;
     Ok(VersionChange { feature_set: set.to_string(), from, to: to.clone(), actor: actor.to_owned(), at })
 }
 
+/// Reads the last change and switches back in one transaction, under the set's lock.
 pub(super) async fn rollback(graph: &Graph, set: &FeatureSetName, actor: &str) -> Result<VersionChange> {
-    let rows = rows(graph, query(LAST_CHANGE).param("set", set.as_str())).await?;
+    let mut tx = Tx::begin(graph).await?;
+    tx.rows(query(LOCK_SET).param("set", set.as_str())).await?;
+    let rows = tx.rows(query(LAST_CHANGE).param("set", set.as_str())).await?;
     let previous = match rows.first() {
         Some(row) => column::<Option<String>>(row, "previous")?,
         None => None,
@@ -115,7 +131,9 @@ pub(super) async fn rollback(graph: &Graph, set: &FeatureSetName, actor: &str) -
     let Some(previous) = previous else {
         return Err(Error::NotFound(format!("feature set {set} has no earlier version to roll back to")));
     };
-    activate(graph, set, &version(&previous)?, actor).await
+    let change = activate_in(&mut tx, set, &version(&previous)?, actor).await?;
+    tx.commit().await?;
+    Ok(change)
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,7 @@
 //! Feature-set versions: the active pointer, atomic switches and their audit trail.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::db_err;
 use crate::domain::{FeatureSetName, ModelVersion};
@@ -62,13 +62,30 @@ fn switch(
     Ok(from)
 }
 
+/// A write transaction from its first statement, so a read inside it cannot go stale before
+/// its write (another connection to the same file waits for the lock instead).
+fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err)
+}
+
 pub(super) fn activate(
     conn: &mut Connection,
     set: &FeatureSetName,
     version: &ModelVersion,
     actor: &str,
 ) -> Result<VersionChange> {
-    let tx = conn.transaction().map_err(db_err)?;
+    let tx = write_tx(conn)?;
+    let change = activate_in(&tx, set, version, actor)?;
+    tx.commit().map_err(db_err)?;
+    Ok(change)
+}
+
+fn activate_in(
+    tx: &Transaction<'_>,
+    set: &FeatureSetName,
+    version: &ModelVersion,
+    actor: &str,
+) -> Result<VersionChange> {
     let known: bool = tx
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM feature_set_versions WHERE name = ?1 AND version = ?2)",
@@ -80,13 +97,14 @@ pub(super) fn activate(
         return Err(Error::NotFound(format!("feature set {set} has no features of version {version}")));
     }
     let now = Utc::now();
-    let from = switch(&tx, set, version, actor, &now.to_rfc3339())?;
-    tx.commit().map_err(db_err)?;
+    let from = switch(tx, set, version, actor, &now.to_rfc3339())?;
     Ok(VersionChange { feature_set: set.to_string(), from, to: version.clone(), actor: actor.to_owned(), at: now })
 }
 
+/// Reads the last change and switches back in one write transaction.
 pub(super) fn rollback(conn: &mut Connection, set: &FeatureSetName, actor: &str) -> Result<VersionChange> {
-    let previous: Option<Option<String>> = conn
+    let tx = write_tx(conn)?;
+    let previous: Option<Option<String>> = tx
         .query_row(
             "SELECT from_version FROM version_audit WHERE name = ?1 ORDER BY seq DESC LIMIT 1",
             [set.as_str()],
@@ -97,7 +115,9 @@ pub(super) fn rollback(conn: &mut Connection, set: &FeatureSetName, actor: &str)
     let Some(Some(previous)) = previous else {
         return Err(Error::NotFound(format!("feature set {set} has no earlier version to roll back to")));
     };
-    activate(conn, set, &ModelVersion::parse(&previous)?, actor)
+    let change = activate_in(&tx, set, &ModelVersion::parse(&previous)?, actor)?;
+    tx.commit().map_err(db_err)?;
+    Ok(change)
 }
 
 pub(super) fn feature_sets(conn: &mut Connection) -> Result<Vec<FeatureSetState>> {

@@ -17,7 +17,8 @@ pub(super) fn write_features(
     doc: &FeatureDocument,
 ) -> Result<WriteSummary> {
     doc.validate_content()?;
-    let tx = conn.transaction().map_err(db_err)?;
+    // NB: immediate: the version bookkeeping reads then writes; another connection waits for the lock.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(db_err)?;
     let now = Utc::now().to_rfc3339();
     let img = &doc.image;
     let version = doc.model.version.as_str();
