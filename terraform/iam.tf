@@ -82,8 +82,8 @@ resource "google_project_iam_member" "eventarc_agent_gke" {
   member  = "serviceAccount:service-${data.google_project.current.number}@gcp-sa-eventarc.iam.gserviceaccount.com"
 }
 
-# feature-ingestor (KSA sightgraph/sightgraph-feature-ingestor) only publishes to the
-# documents' dead-letter topic (pubsub.tf).
+# feature-ingestor (KSA sightgraph/sightgraph-feature-ingestor) publishes to the documents'
+# dead-letter topic (pubsub.tf) and, with Spanner, writes the graph (spanner.tf).
 resource "google_service_account" "feature_ingestor" {
   account_id   = "sightgraph-feature-ingestor"
   display_name = "Sightgraph feature-ingestor"

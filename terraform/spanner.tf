@@ -71,3 +71,13 @@ resource "google_spanner_database_iam_member" "graph_runtime" {
   role     = "roles/spanner.databaseUser"
   member   = "serviceAccount:${google_service_account.graph_runtime[0].email}"
 }
+
+# feature-ingestor runs as its own account (it also publishes dead letters: iam.tf), and
+# writes the graph: the same database role.
+resource "google_spanner_database_iam_member" "feature_ingestor" {
+  count    = var.enable_spanner ? 1 : 0
+  instance = google_spanner_instance.graph[0].name
+  database = google_spanner_database.graph[0].name
+  role     = "roles/spanner.databaseUser"
+  member   = "serviceAccount:${google_service_account.feature_ingestor.email}"
+}

@@ -247,7 +247,7 @@ async fn main() -> Res<()> {
         object: ObjectPattern { label: Some(Label::parse("car")?), color: None },
         version: None,
         limit: 20,
-        offset: 0,
+        cursor: None,
     };
     let page = store.pattern_search(&query, &version).await?;
     row(
@@ -255,7 +255,7 @@ async fn main() -> Res<()> {
         &format!("`pattern_search`, person NEAR car ({} matches)", page.matches.len()),
         &log.since_last().await?,
     );
-    store.nearest_objects(&doc.objects[0].id, 10).await?;
+    store.nearest_objects(&doc.objects[0].id, 10, 20_000).await?;
     row(&mut out, "`nearest_objects`, k = 10, exact", &log.since_last().await?);
     store.node(&NodeId::parse(doc.objects[0].feature_id.as_str())?).await?;
     row(&mut out, "`node` (a feature)", &log.since_last().await?);

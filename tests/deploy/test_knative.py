@@ -485,10 +485,13 @@ def test_prod_spanner_switches_every_function_to_the_terraform_database_with_wor
     assert "SPANNER_EMULATOR_HOST" not in cm["data"], "production talks to Cloud Spanner with credentials"
     gsa = "sightgraph-runtime@sightgraph-prod.iam.gserviceaccount.com"
     accounts = {s["spec"]["template"]["spec"]["serviceAccountName"] for s in ksvcs(objs) if s["metadata"]["name"] in FUNCTIONS}
-    assert accounts == {"sightgraph-runtime", "sightgraph-ingest-trigger"}
+    # feature-ingestor keeps prod's own account, which terraform/spanner.tf also grants the database.
+    expected = {"sightgraph-runtime": gsa, "sightgraph-ingest-trigger": gsa,
+                "sightgraph-feature-ingestor": "sightgraph-feature-ingestor@sightgraph-prod.iam.gserviceaccount.com"}
+    assert accounts == set(expected)
     for name in accounts:
         sa = by_name(of_kind(objs, "ServiceAccount"), name)
-        assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == gsa, name
+        assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == expected[name], name
     # Everything else is prod's: same images, same Services, same config apart from SPANNER_*.
     prod = rendered_overlay("prod")
     (prod_cm,) = [c for c in of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]

@@ -258,9 +258,11 @@ def test_spanner_database_takes_its_schema_from_the_files_the_binaries_apply(con
 
 
 def test_functions_use_spanner_as_one_database_user_through_workload_identity(config):
-    (grant,) = resources(config, "google_spanner_database_iam_member").values()
-    assert grant["role"] == "roles/spanner.databaseUser"
-    assert grant["member"] == "serviceAccount:${google_service_account.graph_runtime[0].email}"
+    grants = resources(config, "google_spanner_database_iam_member")
+    assert {g["role"] for g in grants.values()} == {"roles/spanner.databaseUser"}, "no broader role"
+    assert grants["graph_runtime"]["member"] == "serviceAccount:${google_service_account.graph_runtime[0].email}"
+    # feature-ingestor runs as its own account (dead letters), and writes the graph too.
+    assert grants["feature_ingestor"]["member"] == "serviceAccount:${google_service_account.feature_ingestor.email}"
     sa = resources(config, "google_service_account")["graph_runtime"]
     assert sa["account_id"] == "sightgraph-runtime", "knative/overlays/prod-spanner annotates with this id"
     wi = resources(config, "google_service_account_iam_member")["graph_runtime_workload_identity"]

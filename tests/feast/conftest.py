@@ -66,7 +66,9 @@ def serve(name: str, env: dict, logs: Path) -> tuple[subprocess.Popen, str]:
 def sightgraph(tmp_path_factory):
     """The service's base URL and the ingested fixture document."""
     tmp = tmp_path_factory.mktemp("sightgraph")
-    env = {"SQLITE_PATH": str(tmp / "graph.db"), "FEATURE_SET": "feast-test"}
+    # NB: the fixture's bucket; no Pub/Sub push here, so no push tokens to verify (development).
+    env = {"SQLITE_PATH": str(tmp / "graph.db"), "FEATURE_SET": "feast-test", "ALLOWED_BUCKETS": "sightgraph-raw",
+           "PUSH_AUTH_DISABLED": "true"}
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
     procs = []
