@@ -31,9 +31,13 @@ async fn with_redis_killed_under_load_no_lookup_fails_none_waits_on_redis_and_hi
     let f = redis_outage::run(&redis_outage::Plan::short(), work.path()).await.expect("the scenario runs");
     let md = f.markdown();
     eprintln!("{md}");
-    // NB: the 20 ms p99 goal is for the release build; here (debug build) the bound is that no
-    // lookup waits on the dead Redis's 250 ms timeout beyond the few before the breaker opens.
-    assert!(f.outage.p99 < Duration::from_millis(100), "p99 with Redis dead: {:?}\n{md}", f.outage.p99);
+    // NB: the 20 ms p99 goal is for the release build on a quiet machine (`just reliability`).
+    // Here (debug build, CPUs shared with other suites) the bound is relative to the graph path
+    // alone, measured in the same run: lookups do not wait on the dead Redis's 250 ms timeout
+    // (before the breaker every one did: p50 ≈ 300 ms), beyond the few before the breaker opens.
+    assert!(f.outage.p50 < Duration::from_millis(250), "p50 with Redis dead: {:?}\n{md}", f.outage.p50);
+    let bound = (f.graph_path.p99 * 2).max(Duration::from_millis(100));
+    assert!(f.outage.p99 < bound, "p99 with Redis dead: {:?} (bound {bound:?})\n{md}", f.outage.p99);
     assert_goals(&md, &f.goals(), &[0, 2]);
 }
 

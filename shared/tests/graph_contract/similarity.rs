@@ -218,9 +218,13 @@ async fn check_a_selective_label_filter_still_returns_k_objects(store: &dyn Grap
             40.0,
         )));
     }
-    let doc = document(&scene.version, &random_bytes(), &random_uri(), &objects, &[]);
+    // NB: two images, as a document carries at most 100 objects.
+    let (first, second) = objects.split_at(100);
+    let doc = document(&scene.version, &random_bytes(), &random_uri(), first, &[]);
     store.write_features(&scene.set, &doc).await.unwrap();
-    let mut cats: Vec<ObjectId> = doc.objects[150..].iter().map(|o| o.id.clone()).collect();
+    let doc = document(&scene.version, &random_bytes(), &random_uri(), second, &[]);
+    store.write_features(&scene.set, &doc).await.unwrap();
+    let mut cats: Vec<ObjectId> = doc.objects[50..].iter().map(|o| o.id.clone()).collect();
     cats.sort();
 
     // Act

@@ -105,7 +105,7 @@ fn exact_sql(column: &str) -> String {
 fn scan_count_sql(column: &str) -> String {
     format!(
         "SELECT COUNT(*) AS N FROM Features@{{FORCE_INDEX=FeaturesByVersionNewest}} AS f
-         WHERE f.ModelVersion = @version AND f.{column} IS NOT NULL"
+         WHERE f.ModelVersion = @version AND f.ObjectId != @object AND f.{column} IS NOT NULL"
     )
 }
 
@@ -142,7 +142,10 @@ pub(super) async fn nearest(
         _ => {
             let column = if dim == VECTOR_DIMENSIONS { "Embedding" } else { "OtherEmbedding" };
             // NB: an exact scan reads every vector of the version: bounded, as in the other stores.
-            let count = stmt(scan_count_sql(column), |s| s.add_param("version", &target.model_version.as_str()));
+            let count = stmt(scan_count_sql(column), |s| {
+                s.add_param("version", &target.model_version.as_str());
+                s.add_param("object", &id.as_str());
+            });
             let candidates = match rows(client, count).await?.first() {
                 Some(row) => Columns::of(row).get::<i64>("N")?,
                 None => 0,

@@ -161,7 +161,7 @@ mod tests {
         let schema = statements(SCHEMA_DDL).unwrap();
         let production = statements(PRODUCTION_DDL).unwrap();
         let tables: Vec<_> = schema.iter().filter(|d| matches!(d.creates, SchemaObject::Table(_))).collect();
-        assert_eq!(tables.len(), 9, "{tables:?}");
+        assert_eq!(tables.len(), 10, "{tables:?}");
         assert!(schema.contains(&Ddl {
             statement: "CREATE INDEX ImagesByMd5 ON Images (Md5Hash)".into(),
             creates: SchemaObject::Index("ImagesByMd5".into())
