@@ -60,6 +60,18 @@ pub async fn spanner() -> Option<SpannerGraphStore> {
     Some(store)
 }
 
+/// Two clients (sessions of their own) on one fresh emulator database, as two function
+/// instances would be.
+pub async fn spanner_pair() -> Option<(SpannerGraphStore, SpannerGraphStore)> {
+    let target = spanner_target().await?;
+    let connect = || async {
+        SpannerGraphStore::connect(&target).await.unwrap_or_else(|e| panic!("connecting to {}: {e}", target.database))
+    };
+    let a = connect().await;
+    a.ensure_schema().await.expect("Spanner schema");
+    Some((a, connect().await))
+}
+
 /// The Spanner store, or return from the test when it is skipped.
 macro_rules! spanner {
     () => {
