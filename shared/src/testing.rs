@@ -258,3 +258,21 @@ pub async fn spanner_settings(prefix: &str) -> Option<crate::config::SpannerSett
         ..Default::default()
     })
 }
+
+/// `n` cache entries under a model version of their own (fresh keys on every call, so tests
+/// sharing a Redis never see each other's), each with a distinct value of its own length.
+pub fn cache_entries(n: usize) -> Vec<(crate::cache::CacheKey, bytes::Bytes)> {
+    use std::hash::{BuildHasher, Hasher};
+    let random = || {
+        // NB: every RandomState has fresh keys, so hashing nothing gives a random number.
+        std::collections::hash_map::RandomState::new().build_hasher().finish()
+    };
+    let version = crate::domain::ModelVersion::parse(&format!("cachetest@{:016x}", random())).expect("a valid version");
+    (0..n)
+        .map(|i| {
+            let id = crate::domain::ObjectId::parse(&format!("{:016x}{i:016x}", random())).expect("32 hex digits");
+            let value = bytes::Bytes::from(format!("{{\"i\":{i},\"pad\":\"{}\"}}", "x".repeat(i)));
+            (crate::cache::CacheKey::object(&version, &id), value)
+        })
+        .collect()
+}

@@ -82,15 +82,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn values_expire_after_their_ttl() {
-        let cache = MemoryCache::new(10);
-        cache.put_many(&[(key(1), Bytes::from_static(b"a"))], Duration::from_millis(30)).await.unwrap();
-        assert_eq!(cache.get(&key(1)).await.unwrap().as_deref(), Some(&b"a"[..]));
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(cache.get(&key(1)).await.unwrap(), None);
-    }
-
-    #[tokio::test]
     async fn capacity_is_never_exceeded_and_batch_reads_keep_key_order() {
         let cache = MemoryCache::new(3);
         let entries: Vec<_> = (0..5).map(|i| (key(i), Bytes::from(vec![i]))).collect();
