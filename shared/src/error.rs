@@ -12,6 +12,9 @@ pub enum Error {
     /// The thing asked for does not exist (maps to 404).
     #[error("not found: {0}")]
     NotFound(String),
+    /// The caller did not prove who it is (maps to 401 with a `Bearer` challenge).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
     /// A backend cannot be reached right now; retrying later may work (maps to 503).
     #[error("{backend} unavailable: {message}")]
     Unavailable {

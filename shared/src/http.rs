@@ -41,6 +41,7 @@ impl IntoResponse for ApiError {
         let (status, kind) = match &self.0 {
             Error::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Backend { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
@@ -52,7 +53,11 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(error = %self.0, "request rejected");
         }
-        (status, Json(json!({"error": kind, "message": self.0.to_string()}))).into_response()
+        let body = Json(json!({"error": kind, "message": self.0.to_string()}));
+        if status == StatusCode::UNAUTHORIZED {
+            return (status, [(axum::http::header::WWW_AUTHENTICATE, "Bearer")], body).into_response();
+        }
+        (status, body).into_response()
     }
 }
 
@@ -140,5 +145,27 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then drains.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         serve(self.listener, self.router).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_kind_has_its_status_and_kind_and_only_401_carries_a_challenge() {
+        let cases = [
+            (Error::invalid("x"), 400, "invalid"),
+            (Error::NotFound("y".into()), 404, "not_found"),
+            (Error::Unauthorized("missing bearer token".into()), 401, "unauthorized"),
+            (Error::unavailable("neo4j", "down"), 503, "unavailable"),
+            (Error::backend("neo4j", "broken"), 500, "internal"),
+        ];
+        for (error, status, kind) in cases {
+            let response = ApiError(error).into_response();
+            assert_eq!(response.status(), status, "{kind}");
+            let challenge = response.headers().get(axum::http::header::WWW_AUTHENTICATE);
+            assert_eq!(challenge.map(|v| v.to_str().unwrap()), (status == 401).then_some("Bearer"), "{kind}");
+        }
     }
 }

@@ -4,9 +4,7 @@
 //! is the token named `admin`. Only SHA-256 digests are kept, compared in
 //! constant time against every configured token.
 
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
@@ -16,15 +14,9 @@ pub const MIN_TOKEN_LEN: usize = 16;
 /// The actor name of `ADMIN_TOKEN`.
 pub const LEGACY_ACTOR: &str = "admin";
 
-/// Why a state-changing request was refused; answers 401.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unauthorized(&'static str);
-
-impl IntoResponse for Unauthorized {
-    fn into_response(self) -> Response {
-        let body = Json(serde_json::json!({"error": "unauthorized", "message": self.0}));
-        (StatusCode::UNAUTHORIZED, [("www-authenticate", "Bearer")], body).into_response()
-    }
+/// A refusal (401 through `ApiError`); the message never carries a token.
+fn unauthorized(why: &str) -> shared::Error {
+    shared::Error::Unauthorized(why.to_owned())
 }
 
 /// The configured admin tokens; empty disables state-changing routes.
@@ -90,15 +82,15 @@ impl AdminTokens {
 
     /// The name of the token in `Authorization: Bearer <token>`: compared against every
     /// configured token without an early exit, so timing tells nothing about which matched.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<&str, Unauthorized> {
+    pub fn authenticate(&self, headers: &HeaderMap) -> shared::Result<&str> {
         if self.tokens.is_empty() {
-            return Err(Unauthorized("state-changing routes are disabled: ADMIN_TOKEN(S) is not configured"));
+            return Err(unauthorized("state-changing routes are disabled: ADMIN_TOKEN(S) is not configured"));
         }
         let given = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(Unauthorized("missing bearer token"))?;
+            .ok_or_else(|| unauthorized("missing bearer token"))?;
         let digest: [u8; 32] = Sha256::digest(given.as_bytes()).into();
         let mut found = u32::MAX;
         for (i, (_, expected)) in self.tokens.iter().enumerate() {
@@ -107,7 +99,7 @@ impl AdminTokens {
         }
         match self.tokens.get(found as usize) {
             Some((name, _)) => Ok(name),
-            None => Err(Unauthorized("wrong bearer token")),
+            None => Err(unauthorized("wrong bearer token")),
         }
     }
 }
@@ -138,7 +130,7 @@ mod tests {
             AdminTokens::from_settings(Some(&legacy), Some(&secret(&format!("alice:{ALICE}, ci:{CI}")))).unwrap();
         let cases = [(ALICE, "alice"), (CI, "ci"), ("legacy-token-0123456789", "admin")];
         for (token, actor) in cases {
-            assert_eq!(tokens.authenticate(&headers(Some(&format!("Bearer {token}")))), Ok(actor), "{actor}");
+            assert_eq!(tokens.authenticate(&headers(Some(&format!("Bearer {token}")))).unwrap(), actor, "{actor}");
         }
     }
 

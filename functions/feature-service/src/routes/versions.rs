@@ -35,10 +35,7 @@ pub async fn activate(
     body: Result<Json<ActivateRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     // NB: the audited actor is the name of the token that authenticated, never a request header.
-    let actor = match state.admins.authenticate(&headers) {
-        Ok(actor) => actor,
-        Err(denied) => return Ok(denied.into_response()),
-    };
+    let actor = state.admins.authenticate(&headers)?;
     let set = FeatureSetName::parse(&set)?;
     let Json(req) = body.map_err(bad_json)?;
     let change = state.graph.activate_version(&set, &req.version, actor).await?;
@@ -55,10 +52,7 @@ pub async fn rollback(
     Path(set): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let actor = match state.admins.authenticate(&headers) {
-        Ok(actor) => actor,
-        Err(denied) => return Ok(denied.into_response()),
-    };
+    let actor = state.admins.authenticate(&headers)?;
     let set = FeatureSetName::parse(&set)?;
     let change = state.graph.rollback_version(&set, actor).await?;
     if &set == state.active.set() {
