@@ -5,6 +5,7 @@
 //! `neo4j` the production one. [`crate::config::connect_graph`] is the one
 //! place that picks between them.
 
+mod coverage;
 mod model;
 pub mod neo4j;
 mod pattern;
@@ -13,6 +14,7 @@ mod store;
 mod vector;
 mod walk;
 
+pub use coverage::{Coverage, ImageQuery, VersionCoverage, MAX_IMAGE_PAGE};
 pub use model::{
     FeatureSetState, GraphCounts, GraphNode, GraphRelationship, ImageFeatures, ImageRecord, ImageSelector, Location,
     Neighbourhood, ObjectFeatures, Similar, VersionChange, WriteSummary,

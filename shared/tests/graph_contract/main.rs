@@ -6,6 +6,7 @@
 mod helpers;
 #[macro_use]
 mod stores;
+mod coverage;
 mod lookups;
 mod nodes;
 mod patterns;
