@@ -156,3 +156,7 @@ pub async fn unusable_uris(store: &BackfillStore, set: &FeatureSetName, version:
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;
