@@ -140,29 +140,37 @@ fn cosine_distance(a: &[f32], b: &[f32]) -> Option<f64> {
 }
 
 /// The comparison of image pairs `(from, to)`; the coverage fields are left for the caller.
-pub fn compare_images(set: &str, from: &ModelVersion, to: &ModelVersion, images: &[(ImageFeatures, ImageFeatures)]) -> Report {
+pub fn compare_images(
+    set: &str,
+    from: &ModelVersion,
+    to: &ModelVersion,
+    images: &[(ImageFeatures, ImageFeatures)],
+) -> Report {
     let mut labels: BTreeMap<String, (LabelStats, Sums, Sums)> = BTreeMap::new();
     let mut changes: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let (mut score, mut report) = (Sums::default(), Report {
-        feature_set: set.to_owned(),
-        from: from.clone(),
-        to: to.clone(),
-        generated_at: Utc::now(),
-        set_images: 0,
-        from_images: 0,
-        to_images: 0,
-        images_compared: images.len() as u64,
-        truncated: false,
-        objects_from: 0,
-        objects_to: 0,
-        matched: 0,
-        label_changes_total: 0,
-        only_from: 0,
-        only_to: 0,
-        mean_score_change: None,
-        labels: Vec::new(),
-        label_changes: Vec::new(),
-    });
+    let (mut score, mut report) = (
+        Sums::default(),
+        Report {
+            feature_set: set.to_owned(),
+            from: from.clone(),
+            to: to.clone(),
+            generated_at: Utc::now(),
+            set_images: 0,
+            from_images: 0,
+            to_images: 0,
+            images_compared: images.len() as u64,
+            truncated: false,
+            objects_from: 0,
+            objects_to: 0,
+            matched: 0,
+            label_changes_total: 0,
+            only_from: 0,
+            only_to: 0,
+            mean_score_change: None,
+            labels: Vec::new(),
+            label_changes: Vec::new(),
+        },
+    );
     for (a, b) in images {
         report.objects_from += a.objects.len() as u64;
         report.objects_to += b.objects.len() as u64;
@@ -208,7 +216,10 @@ pub fn compare_images(set: &str, from: &ModelVersion, to: &ModelVersion, images:
     report
 }
 
-fn stats<'a>(labels: &'a mut BTreeMap<String, (LabelStats, Sums, Sums)>, label: &str) -> &'a mut (LabelStats, Sums, Sums) {
+fn stats<'a>(
+    labels: &'a mut BTreeMap<String, (LabelStats, Sums, Sums)>,
+    label: &str,
+) -> &'a mut (LabelStats, Sums, Sums) {
     labels.entry(label.to_owned()).or_insert_with(|| {
         (LabelStats { label: label.to_owned(), ..LabelStats::default() }, Sums::default(), Sums::default())
     })

@@ -87,7 +87,10 @@ fn the_report_counts_labels_changes_score_shift_and_embedding_drift() {
     assert!((dog.embedding_drift.unwrap() - 1.0).abs() < 1e-9, "orthogonal vectors drift by 1: {dog:?}");
     assert!((report.mean_score_change.unwrap() - 0.1).abs() < 1e-6, "(+0.1 + +0.1) / 2");
     let table = render(&report);
-    assert!(table.contains("| dog | 2 | 1 | 1 | 1 | +0.100 | 1.0000 |") && table.contains("| dog → horse | 1 |"), "{table}");
+    assert!(
+        table.contains("| dog | 2 | 1 | 1 | 1 | +0.100 | 1.0000 |") && table.contains("| dog → horse | 1 |"),
+        "{table}"
+    );
 }
 
 #[tokio::test]

@@ -57,7 +57,15 @@ fn one_indexed_job_has_a_completion_per_shard_and_the_pools_parallelism_capped_b
     assert_eq!(spec.completions, Some(3));
     assert_eq!(spec.parallelism, Some(3), "5 GPUs but only 3 shards");
     let m = manifest();
-    let wide = build_indexed_job(&template(), &BackfillJob { manifest: &BackfillManifest { shards: 40, ..m.clone() }, root: "r", parallelism: 5, batch_size: 16 });
+    let wide = build_indexed_job(
+        &template(),
+        &BackfillJob {
+            manifest: &BackfillManifest { shards: 40, ..m.clone() },
+            root: "r",
+            parallelism: 5,
+            batch_size: 16,
+        },
+    );
     assert_eq!(wide.spec.unwrap().parallelism, Some(5), "40 shards run 5 at a time: the pool's size");
     assert_eq!((spec.backoff_limit_per_index, spec.backoff_limit), (Some(2), None), "retries count per shard");
     assert_eq!(spec.ttl_seconds_after_finished, Some(3600));
@@ -86,7 +94,14 @@ fn each_pod_runs_cv_processor_batch_on_its_shard_of_the_run_with_the_requested_i
     let c = &pod(&job).containers[0];
     assert_eq!(c.image.as_deref(), Some("europe-docker.pkg.dev/p/sightgraph/cv-processor:0.2.0"));
     let expected = [
-        "batch", "--root", "gs://p-backfills/", "--run", "bf-0123456789ab", "--batch-size", "16", "--sink",
+        "batch",
+        "--root",
+        "gs://p-backfills/",
+        "--run",
+        "bf-0123456789ab",
+        "--batch-size",
+        "16",
+        "--sink",
         "http://broker/sightgraph/default",
     ];
     assert_eq!(c.args.as_deref().unwrap(), expected.map(String::from).as_slice());
@@ -102,7 +117,10 @@ fn the_pod_is_the_per_image_jobs_locked_down_gpu_pod_with_no_secret() {
     assert_eq!(p.automount_service_account_token, Some(false));
     assert_eq!(p.service_account_name.as_deref(), Some("sightgraph-cv-processor"));
     let sc = p.containers[0].security_context.as_ref().unwrap();
-    assert_eq!((sc.run_as_non_root, sc.read_only_root_filesystem, sc.allow_privilege_escalation), (Some(true), Some(true), Some(false)));
+    assert_eq!(
+        (sc.run_as_non_root, sc.read_only_root_filesystem, sc.allow_privilege_escalation),
+        (Some(true), Some(true), Some(false))
+    );
     let resources = p.containers[0].resources.as_ref().unwrap();
     assert_eq!(resources.limits.as_ref().unwrap()["nvidia.com/gpu"].0, "1");
     assert_eq!(p.tolerations.as_ref().unwrap()[0].key.as_deref(), Some("nvidia.com/gpu"));
@@ -117,14 +135,12 @@ fn the_pod_failure_policy_ignores_disruptions_fails_on_permanent_exits_and_count
         rules.iter().map(|r| (r.action.clone(), r.on_exit_codes.as_ref().map(|c| c.values.clone()))).collect();
     assert_eq!(
         summary,
-        vec![
-            ("Ignore".into(), None),
-            ("FailJob".into(), Some(vec![64, 65, 78])),
-            ("Count".into(), Some(vec![75])),
-        ]
+        vec![("Ignore".into(), None), ("FailJob".into(), Some(vec![64, 65, 78])), ("Count".into(), Some(vec![75])),]
     );
     assert_eq!(rules[0].on_pod_conditions.as_ref().unwrap()[0].type_, "DisruptionTarget");
-    assert!(rules[1..].iter().all(|r| r.on_exit_codes.as_ref().unwrap().container_name.as_deref() == Some("cv-processor")));
+    assert!(rules[1..]
+        .iter()
+        .all(|r| r.on_exit_codes.as_ref().unwrap().container_name.as_deref() == Some("cv-processor")));
 }
 
 #[test]

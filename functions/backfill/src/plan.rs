@@ -5,8 +5,7 @@
 
 use chrono::Utc;
 use shared::backfill::{
-    encode_shard, index_prefix, BackfillManifest, BackfillStore, ChunkMarker, MarkerName, RunId, Scope,
-    MANIFEST_SCHEMA,
+    encode_shard, index_prefix, BackfillManifest, BackfillStore, ChunkMarker, MarkerName, RunId, Scope, MANIFEST_SCHEMA,
 };
 use shared::domain::{FeatureSetName, ImageId, ModelVersion};
 use shared::graph::{GraphStore, ImageQuery, ImageRecord};
@@ -51,7 +50,7 @@ pub enum Plan {
     /// A run to launch (or one planned before with exactly this work).
     Run {
         /// Its manifest.
-        manifest: BackfillManifest,
+        manifest: Box<BackfillManifest>,
         /// The manifest was already there (the same plan was made before).
         existed: bool,
         /// Images skipped as unusable in an earlier run.
@@ -69,12 +68,17 @@ pub async fn plan(graph: &dyn GraphStore, store: &BackfillStore, request: &PlanR
     }
     let wanted = request.shards.unwrap_or_else(|| uris.len().div_ceil(request.shard_size.max(1) as usize) as u32);
     let shards = wanted.clamp(1, MAX_SHARDS).min(uris.len() as u32);
-    let run = RunId::derive(&request.feature_set, &request.model_version, &request.processor, uris.iter().map(String::as_str));
+    let run = RunId::derive(
+        &request.feature_set,
+        &request.model_version,
+        &request.processor,
+        uris.iter().map(String::as_str),
+    );
     match store.get(&run.manifest_path()).await {
         Ok(bytes) => {
             let manifest: BackfillManifest = serde_json::from_slice(&bytes)
                 .map_err(|e| shared::Error::backend("backfill-store", format!("{}: {e}", run.manifest_path())))?;
-            return Ok(Plan::Run { manifest, existed: true, unusable });
+            return Ok(Plan::Run { manifest: Box::new(manifest), existed: true, unusable });
         }
         Err(shared::Error::NotFound(_)) => {}
         Err(e) => return Err(e.into()),
@@ -101,7 +105,7 @@ pub async fn plan(graph: &dyn GraphStore, store: &BackfillStore, request: &PlanR
     store.put(&run.manifest_path(), json).await?;
     store.put(&run.index_path(&request.feature_set, &request.model_version), run.as_str().to_owned()).await?;
     tracing::info!(run = %run, images = manifest.images, shards = manifest.shards, "backfill planned");
-    Ok(Plan::Run { manifest, existed: false, unusable })
+    Ok(Plan::Run { manifest: Box::new(manifest), existed: false, unusable })
 }
 
 /// The location a run reads an image from: the first one under the scope's prefix.
@@ -112,7 +116,11 @@ fn location_in_scope<'a>(image: &'a ImageRecord, scope: &Scope) -> &'a str {
     }
 }
 
-async fn missing_images(graph: &dyn GraphStore, request: &PlanRequest, unusable: &HashSet<String>) -> Result<Vec<String>> {
+async fn missing_images(
+    graph: &dyn GraphStore,
+    request: &PlanRequest,
+    unusable: &HashSet<String>,
+) -> Result<Vec<String>> {
     let mut query = ImageQuery {
         uri_prefix: request.scope.uri_prefix().map(str::to_owned),
         without_version: Some(request.model_version.clone()),
@@ -142,7 +150,11 @@ async fn missing_images(graph: &dyn GraphStore, request: &PlanRequest, unusable:
 }
 
 /// URIs that earlier runs of the version recorded as unusable (markers with failures).
-pub async fn unusable_uris(store: &BackfillStore, set: &FeatureSetName, version: &ModelVersion) -> Result<HashSet<String>> {
+pub async fn unusable_uris(
+    store: &BackfillStore,
+    set: &FeatureSetName,
+    version: &ModelVersion,
+) -> Result<HashSet<String>> {
     let mut out = HashSet::new();
     for entry in store.list(&index_prefix(set, version)).await? {
         let Some(run) = entry.rsplit('/').next().and_then(|r| RunId::parse(r).ok()) else { continue };

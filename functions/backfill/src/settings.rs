@@ -72,7 +72,9 @@ impl BackfillSettings {
         ];
         for (name, value, min, max) in checks {
             if !(min..=max).contains(&value) {
-                return Err(Error::Shared(shared::Error::invalid(format!("{name} must lie in {min}..={max}, got {value}"))));
+                return Err(Error::Shared(shared::Error::invalid(format!(
+                    "{name} must lie in {min}..={max}, got {value}"
+                ))));
             }
         }
         if let Some(root) = &self.root {
@@ -117,7 +119,8 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_refused_by_variable_name() {
-        for (name, value) in [("BACKFILL_PARALLELISM", "0"), ("BACKFILL_CHUNK_SIZE", "0"), ("BACKFILL_ROOT", "s3://x")] {
+        for (name, value) in [("BACKFILL_PARALLELISM", "0"), ("BACKFILL_CHUNK_SIZE", "0"), ("BACKFILL_ROOT", "s3://x")]
+        {
             let err = settings(&[(name, value)]).unwrap_err();
             assert!(err.contains(name), "{name}={value}: {err}");
         }

@@ -87,10 +87,17 @@ pub async fn progress(
     manifest: &BackfillManifest,
     job: Option<JobState>,
 ) -> Result<Progress> {
-    let counts = RunProgress::from_paths(store.list(&manifest.run.progress_prefix()).await?.iter().map(String::as_str));
+    let markers = store.list_meta(&manifest.run.progress_prefix()).await?;
+    let counts = RunProgress::from_paths(markers.iter().map(|(name, _)| name.as_str()));
     let coverage = graph.version_coverage(&manifest.feature_set).await?;
     let started = job.as_ref().and_then(|j| j.started_at).unwrap_or(manifest.created_at);
-    let ended = job.as_ref().and_then(|j| j.finished_at).unwrap_or_else(Utc::now);
+    // NB: a finished run's rate is over its own duration: the Job's, else until its last marker.
+    let last_marker = markers.iter().map(|(_, at)| *at).max();
+    let ended = match (job.as_ref().and_then(|j| j.finished_at), counts.done >= manifest.images) {
+        (Some(at), _) => at,
+        (None, true) => last_marker.unwrap_or_else(Utc::now),
+        (None, false) => Utc::now(),
+    };
     let elapsed_s = (ended - started).num_milliseconds().max(0) as f64 / 1e3;
     let images_per_s = if elapsed_s > 0.0 { counts.done as f64 / elapsed_s } else { 0.0 };
     let left = manifest.images.saturating_sub(counts.done);

@@ -7,6 +7,7 @@ use shared::storage::StorageConfig;
 use std::path::PathBuf;
 
 use crate::auth::AdminTokens;
+use backfill::BackfillSettings;
 
 /// Settings without a prefix that only this function reads.
 #[derive(Debug, Clone, Deserialize)]
@@ -24,6 +25,15 @@ struct ServiceVars {
     gcs_base_url: Option<String>,
     /// Folder with the built UI to serve at `/` (API routes take precedence).
     ui_dist: Option<PathBuf>,
+    /// Share of the set's images a version must cover to be activated without `force`.
+    #[serde(default = "default_min_coverage")]
+    activation_min_coverage: f64,
+    /// `kubernetes`: backfills run as Indexed Jobs (`JOB_*` is their template).
+    launcher: Option<String>,
+}
+
+fn default_min_coverage() -> f64 {
+    backfill::activate::DEFAULT_MIN_COVERAGE
 }
 
 fn default_active_ttl() -> u64 {
@@ -47,6 +57,12 @@ pub struct Settings {
     pub storage: StorageConfig,
     /// UI_DIST.
     pub ui_dist: Option<PathBuf>,
+    /// BACKFILL_*.
+    pub backfill: BackfillSettings,
+    /// ACTIVATION_MIN_COVERAGE.
+    pub min_coverage: f64,
+    /// LAUNCHER=kubernetes: backfills launch Indexed Jobs.
+    pub kubernetes: bool,
 }
 
 impl Settings {
@@ -56,6 +72,14 @@ impl Settings {
         let admins = AdminTokens::from_settings(vars.admin_token.as_ref(), vars.admin_tokens.as_ref())
             .map_err(shared::Error::invalid)?;
         let storage = StorageConfig { local_bucket_root: vars.local_bucket_root, gcs_base_url: vars.gcs_base_url };
+        let min_coverage = vars.activation_min_coverage;
+        if !(0.0..=1.0).contains(&min_coverage) {
+            return Err(shared::Error::invalid(format!(
+                "ACTIVATION_MIN_COVERAGE must lie in 0..=1, got {min_coverage}"
+            )));
+        }
+        let backfill = BackfillSettings::from_env().map_err(|e| shared::Error::invalid(e.to_string()))?;
+        let kubernetes = vars.launcher.as_deref().is_some_and(|l| l.trim().eq_ignore_ascii_case("kubernetes"));
         Ok(Self {
             server: ServerSettings::from_env()?,
             graph: GraphSettings::from_env()?,
@@ -64,6 +88,9 @@ impl Settings {
             active_version_ttl_seconds: vars.active_version_ttl_seconds,
             storage,
             ui_dist: vars.ui_dist,
+            backfill,
+            min_coverage,
+            kubernetes,
         })
     }
 }

@@ -47,6 +47,9 @@ enum Command {
         /// Concurrent processing runs.
         #[arg(long, env = "LOCAL_MAX_CONCURRENCY", default_value_t = 2)]
         max_concurrency: usize,
+        /// `name:token,…`: admin tokens for version switches and comparisons (none: they answer 401).
+        #[arg(long, env = "ADMIN_TOKENS", hide_env_values = true)]
+        admin_tokens: Option<String>,
     },
     /// Run the whole pipeline on the fixture photos, print what was found, exit.
     Demo {
@@ -72,7 +75,19 @@ async fn main() -> anyhow::Result<()> {
         None => std::env::current_exe()?.with_file_name("cv-processor"),
     };
     match cli.command {
-        Command::Serve { host, port, bucket_root, sqlite_path, ui_dist, watch, announce_existing, max_concurrency } => {
+        Command::Serve {
+            host,
+            port,
+            bucket_root,
+            sqlite_path,
+            ui_dist,
+            watch,
+            announce_existing,
+            max_concurrency,
+            admin_tokens,
+        } => {
+            let admins = feature_service::AdminTokens::from_settings(None, admin_tokens.map(Into::into).as_ref())
+                .map_err(anyhow::Error::msg)?;
             shared::telemetry::init(format, "info");
             if let Some(dir) = sqlite_path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
@@ -88,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
                 max_concurrency,
                 log_dir,
                 feature_set: Default::default(),
+                admins,
             };
             let stack = RunningStack::start(&config).await?;
             println!("Sightgraph local stack on http://{0}  (UI: http://{0}/, broker: http://{0}/broker)", stack.addr);

@@ -37,6 +37,13 @@ pub struct StackConfig {
     pub log_dir: PathBuf,
     /// Feature set served and deduplicated against.
     pub feature_set: FeatureSetName,
+    /// Admin tokens for version switches and comparisons (none: those routes answer 401).
+    pub admins: feature_service::AdminTokens,
+}
+
+/// The threshold the deployed service defaults to.
+fn backfill_min_coverage() -> f64 {
+    0.95
 }
 
 /// A started stack.
@@ -101,7 +108,16 @@ impl RunningStack {
                 local_bucket_root: Some(config.bucket_root.clone()),
                 gcs_base_url: None,
             })),
-            admins: Default::default(),
+            admins: config.admins.clone(),
+            // NB: `sightgraph backfill run` writes local runs next to the database by default
+            // (.run/backfills), so the versions page shows them.
+            backfills: Arc::new(feature_service::Backfills::local(
+                shared::backfill::BackfillStore::open(
+                    &config.sqlite_path.with_file_name("backfills").display().to_string(),
+                    None,
+                )?,
+                backfill_min_coverage(),
+            )),
         });
         let broker = Broker::new(vec![
             Subscription {

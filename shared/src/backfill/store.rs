@@ -2,6 +2,7 @@
 //! disk, through `object_store`; small objects only (manifests, URI lists, markers).
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
@@ -111,15 +112,23 @@ impl BackfillStore {
 
     /// Names (relative to the root) of the objects under `prefix`, sorted.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        Ok(self.list_meta(prefix).await?.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// [`BackfillStore::list`] with each object's last modification time.
+    pub async fn list_meta(&self, prefix: &str) -> Result<Vec<(String, DateTime<Utc>)>> {
         let path = self.path(prefix.trim_end_matches('/'))?;
         let listed: Vec<_> = match self.store.list(Some(&path)).try_collect().await {
             Ok(listed) => listed,
             Err(object_store::Error::NotFound { .. }) => Vec::new(),
             Err(e) => return Err(self.failed("listing", prefix, e)),
         };
-        let mut names: Vec<String> = listed
+        let mut names: Vec<(String, DateTime<Utc>)> = listed
             .into_iter()
-            .filter_map(|m| m.location.as_ref().strip_prefix(self.prefix.as_str()).map(str::to_owned))
+            .filter_map(|m| {
+                let name = m.location.as_ref().strip_prefix(self.prefix.as_str())?.to_owned();
+                Some((name, m.last_modified))
+            })
             .collect();
         names.sort();
         Ok(names)

@@ -11,7 +11,8 @@ pub async fn run(args: &ActivateArgs) -> anyhow::Result<ExitCode> {
     let set = FeatureSetName::parse(&args.feature_set)?;
     let version = ModelVersion::parse(&args.version)?;
     let graph = context::graph().await?;
-    match backfill::activate::activate(graph.as_ref(), &set, &version, &args.actor, args.min_coverage, args.force).await {
+    match backfill::activate::activate(graph.as_ref(), &set, &version, &args.actor, args.min_coverage, args.force).await
+    {
         Ok(change) => {
             let coverage = change.coverage.unwrap_or_default() * 100.0;
             let from = change.from.as_ref().map_or_else(|| "nothing".to_owned(), ToString::to_string);

@@ -38,7 +38,11 @@ pub fn target(t: &Target) -> anyhow::Result<(FeatureSetName, ModelVersion)> {
 }
 
 /// Backfill Jobs with the JOB_* template (its image replaced by `image` when given).
-pub async fn kubernetes(image: Option<&str>, settings: &BackfillSettings, parallelism: u32) -> anyhow::Result<KubernetesBackfills> {
+pub async fn kubernetes(
+    image: Option<&str>,
+    settings: &BackfillSettings,
+    parallelism: u32,
+) -> anyhow::Result<KubernetesBackfills> {
     let mut job: JobSettings = shared::config::load("JOB_")?;
     if let Some(image) = image {
         job.image = Some(image.to_owned());

@@ -68,12 +68,16 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn model_dir(args: &RunArgs) -> anyhow::Result<PathBuf> {
-    let dir = args.model_dir.clone().context("--model-dir (or SIGHTGRAPH_MODEL_DIR) names the models that produce the version")?;
+    let dir = args
+        .model_dir
+        .clone()
+        .context("--model-dir (or SIGHTGRAPH_MODEL_DIR) names the models that produce the version")?;
     std::fs::canonicalize(&dir).with_context(|| format!("model folder {}", dir.display()))
 }
 
 fn check_model_version(dir: &Path, want: &str) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(dir.join("manifest.json")).with_context(|| format!("reading {}/manifest.json", dir.display()))?;
+    let text = std::fs::read_to_string(dir.join("manifest.json"))
+        .with_context(|| format!("reading {}/manifest.json", dir.display()))?;
     let manifest: serde_json::Value = serde_json::from_str(&text)?;
     let got = manifest["model_version"].as_str().unwrap_or_default();
     if got != want {

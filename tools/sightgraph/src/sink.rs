@@ -13,12 +13,8 @@ pub async fn embedded_ingestor(
     set: FeatureSetName,
 ) -> anyhow::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let cache_config = CacheConfig::from_env()?;
-    let state = AppState {
-        graph,
-        cache: connect_cache(&cache_config)?,
-        cache_ttl: cache_config.cache.ttl(),
-        feature_set: set,
-    };
+    let state =
+        AppState { graph, cache: connect_cache(&cache_config)?, cache_ttl: cache_config.cache.ttl(), feature_set: set };
     let app = Application::bind("127.0.0.1", 0, feature_ingestor::router(state)).await?;
     let url = format!("http://127.0.0.1:{}/", app.port());
     Ok((url, tokio::spawn(app.run_until_stopped())))

@@ -71,7 +71,8 @@ impl KubernetesBackfills {
             COMPONENT_LABEL.1,
             version_key(version)
         );
-        let list = self.jobs.list(&ListParams::default().labels(&selector)).await.map_err(|e| api_error("listing Jobs", e))?;
+        let list =
+            self.jobs.list(&ListParams::default().labels(&selector)).await.map_err(|e| api_error("listing Jobs", e))?;
         let mut jobs: Vec<Job> = list.items;
         jobs.sort_by(|a, b| b.metadata.creation_timestamp.cmp(&a.metadata.creation_timestamp));
         Ok(jobs
@@ -92,9 +93,7 @@ pub fn state_of(job: &Job) -> JobState {
     };
     let state = match (condition("Complete"), condition("Failed")) {
         (Some(_), _) => RunState::Complete,
-        (None, Some(c)) => RunState::Failed(
-            [c.reason, c.message].into_iter().flatten().collect::<Vec<_>>().join(": "),
-        ),
+        (None, Some(c)) => RunState::Failed([c.reason, c.message].into_iter().flatten().collect::<Vec<_>>().join(": ")),
         (None, None) => RunState::Running,
     };
     let count = |v: Option<i32>| v.unwrap_or(0).max(0) as u32;

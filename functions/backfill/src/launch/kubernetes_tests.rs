@@ -28,7 +28,9 @@ async fn against<T>(
                 (req.method().clone(), req.uri().path().to_owned(), req.uri().query().unwrap_or("").to_owned());
             let bytes = req.into_body().collect_bytes().await.unwrap();
             seen.push(Seen { method, path, query, body: serde_json::from_slice(&bytes).ok() });
-            send.send_response(Response::builder().status(status).body(Body::from(serde_json::to_vec(&body).unwrap())).unwrap());
+            send.send_response(
+                Response::builder().status(status).body(Body::from(serde_json::to_vec(&body).unwrap())).unwrap(),
+            );
         }
         seen
     });
@@ -57,17 +59,23 @@ async fn a_launch_looks_for_running_backfills_of_the_version_then_posts_the_inde
     let created = serde_json::to_value(built()).unwrap();
     let m = manifest();
 
-    let (outcome, seen) = against(
-        vec![(StatusCode::OK, job_list(vec![])), (StatusCode::CREATED, created.clone())],
-        async |b| b.launch(&m, "gs://p-backfills/").await,
-    )
-    .await;
+    let (outcome, seen) =
+        against(vec![(StatusCode::OK, job_list(vec![])), (StatusCode::CREATED, created.clone())], async |b| {
+            b.launch(&m, "gs://p-backfills/").await
+        })
+        .await;
 
     assert_eq!(outcome.unwrap(), Launched::Created);
-    assert_eq!((&seen[0].method, seen[0].path.as_str()), (&http::Method::GET, "/apis/batch/v1/namespaces/sightgraph-jobs/jobs"));
+    assert_eq!(
+        (&seen[0].method, seen[0].path.as_str()),
+        (&http::Method::GET, "/apis/batch/v1/namespaces/sightgraph-jobs/jobs")
+    );
     assert!(seen[0].query.contains("labelSelector="), "{}", seen[0].query);
     assert!(seen[0].query.contains(&version_key(&m.model_version)), "selects the version: {}", seen[0].query);
-    assert_eq!((&seen[1].method, seen[1].path.as_str()), (&http::Method::POST, "/apis/batch/v1/namespaces/sightgraph-jobs/jobs"));
+    assert_eq!(
+        (&seen[1].method, seen[1].path.as_str()),
+        (&http::Method::POST, "/apis/batch/v1/namespaces/sightgraph-jobs/jobs")
+    );
     assert_eq!(seen[1].body.as_ref(), Some(&created), "the body is exactly the built Indexed Job");
 }
 
@@ -77,11 +85,11 @@ async fn the_same_run_launched_again_finds_its_job_and_starts_nothing() {
     let itself = with_status(m.run.as_str(), json!({"active": 2}));
     let conflict = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 409, "reason": "AlreadyExists", "message": "exists"});
 
-    let (outcome, seen) = against(
-        vec![(StatusCode::OK, job_list(vec![itself])), (StatusCode::CONFLICT, conflict)],
-        async |b| b.launch(&m, "gs://p-backfills/").await,
-    )
-    .await;
+    let (outcome, seen) =
+        against(vec![(StatusCode::OK, job_list(vec![itself])), (StatusCode::CONFLICT, conflict)], async |b| {
+            b.launch(&m, "gs://p-backfills/").await
+        })
+        .await;
 
     assert_eq!(outcome.unwrap(), Launched::AlreadyExists);
     assert_eq!(seen.len(), 2);

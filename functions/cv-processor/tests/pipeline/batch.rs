@@ -93,13 +93,23 @@ async fn the_batch_path_gives_every_image_the_one_image_paths_document_and_ids()
     for name in PHOTOS {
         let (one, many) = (process(name).await, &batched[name]);
         assert_eq!((&one.image.id, &one.image.uri), (&many.image.id, &many.image.uri), "{name}: image");
-        let ids = |d: &FeatureDocument| d.objects.iter().map(|o| (o.id.clone(), o.feature_id.clone(), o.label.clone())).collect::<Vec<_>>();
+        let ids = |d: &FeatureDocument| {
+            d.objects.iter().map(|o| (o.id.clone(), o.feature_id.clone(), o.label.clone())).collect::<Vec<_>>()
+        };
         assert_eq!(ids(&one), ids(many), "{name}: the same objects with the same ids");
         for (a, b) in one.objects.iter().zip(&many.objects) {
-            assert!((a.score - b.score).abs() < 1e-5 && a.color == b.color, "{name} {}: {} vs {}", a.label, a.score, b.score);
+            assert!(
+                (a.score - b.score).abs() < 1e-5 && a.color == b.color,
+                "{name} {}: {} vs {}",
+                a.label,
+                a.score,
+                b.score
+            );
             assert!(cosine(&a.embedding, &b.embedding) > 0.9999, "{name} {}: embedding", a.label);
         }
-        let rel = |d: &FeatureDocument| d.relations.iter().map(|r| (r.kind, r.from.clone(), r.to.clone())).collect::<Vec<_>>();
+        let rel = |d: &FeatureDocument| {
+            d.relations.iter().map(|r| (r.kind, r.from.clone(), r.to.clone())).collect::<Vec<_>>()
+        };
         assert_eq!(rel(&one), rel(many), "{name}: relations");
         assert_eq!(many.model, one.model, "{name}: model block");
     }

@@ -1,7 +1,8 @@
 //! Spawns the real router over an in-memory SQLite store, an in-process
 //! cache and a temporary local bucket.
 
-use feature_service::{router, ActiveVersion, AdminTokens, AppState};
+use feature_service::{router, ActiveVersion, AdminTokens, AppState, Backfills};
+use shared::backfill::BackfillStore;
 use shared::cache::MemoryCache;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
@@ -21,12 +22,21 @@ pub struct TestApp {
     pub server: TestServer,
     pub graph: Arc<SqliteGraphStore>,
     pub bucket: tempfile::TempDir,
+    /// The backfill root (a local folder).
+    pub backfills: BackfillStore,
 }
 
+/// An app whose activations need no coverage (tests of switching itself).
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_min_coverage(0.0).await
+}
+
+/// An app whose activations need `min_coverage` of the set's images.
+pub async fn spawn_app_with_min_coverage(min_coverage: f64) -> TestApp {
     let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
     graph.ensure_schema().await.unwrap();
     let bucket = tempfile::tempdir().unwrap();
+    let backfills = BackfillStore::open(bucket.path().join("backfills").to_str().unwrap(), None).unwrap();
     let state = AppState {
         graph: graph.clone(),
         cache: Arc::new(MemoryCache::new(1000)),
@@ -37,8 +47,9 @@ pub async fn spawn_app() -> TestApp {
             gcs_base_url: None,
         })),
         admins: AdminTokens::from_settings(None, Some(&format!("alice:{TOKEN},bob:{BOB_TOKEN}").into())).unwrap(),
+        backfills: Arc::new(Backfills::local(backfills.clone(), min_coverage)),
     };
-    TestApp { server: spawn(router(state)).await, graph, bucket }
+    TestApp { server: spawn(router(state)).await, graph, bucket, backfills }
 }
 
 impl TestApp {
@@ -53,6 +64,17 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let r = self.server.client.get(self.server.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// `get` with a bearer token.
+    pub async fn get_as(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        let mut r = self.server.client.get(self.server.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }

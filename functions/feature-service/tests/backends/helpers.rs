@@ -156,6 +156,7 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
             gcs_base_url: None,
         })),
         admins: Default::default(),
+        backfills: std::sync::Arc::new(feature_service::Backfills::disabled(0.95)),
     };
     TestApp { server: spawn(router(state)).await, graph, set }
 }

@@ -55,6 +55,9 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         active_version_ttl_seconds: 5,
         storage: StorageConfig::default(),
         ui_dist: None,
+        backfill: Default::default(),
+        min_coverage: 0.95,
+        kubernetes: false,
     })
     .await
     .expect("feature-service builds");
