@@ -21,6 +21,7 @@ SETTINGS_STRUCTS = [
     ("functions/feature-service/src/settings.rs", "ServiceVars", ""),
     ("functions/cache-warmer/src/app.rs", "WarmVars", "WARM_"),
     ("shared/src/auth/settings.rs", "PushAuthSettings", "PUSH_AUTH_"),
+    ("functions/backfill/src/settings.rs", "BackfillSettings", "BACKFILL_"),
 ]
 CV_PROCESSOR_CLI = "functions/cv-processor/src/cli.rs"
 # Read outside the structs: tracing's filter (shared/src/telemetry.rs).

@@ -150,3 +150,35 @@ fn the_manifest_serialises_as_batch_v1() {
     assert_eq!(value["spec"]["completionMode"], "Indexed");
     assert_eq!(value["spec"]["podFailurePolicy"]["rules"][1]["onExitCodes"]["values"], serde_json::json!([64, 65, 78]));
 }
+
+/// `knative/examples/backfill-job.yaml`: a comment header, then the Job as JSON (which YAML reads).
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../knative/examples/backfill-job.yaml");
+const EXAMPLE_HEADER: &str = "\
+# One backfill run as functions/backfill/src/job.rs builds it (regenerate: SIGHTGRAPH_WRITE_EXAMPLES=1
+# cargo test -p backfill the_example). The template is knative/base/config.env's JOB_*; parallelism is the
+# GPU pool's total (terraform gpu_max_nodes, BACKFILL_PARALLELISM). tests/deploy validates it offline
+# against the Kubernetes schemas, the config map, the jobs namespace's policy and RBAC.
+";
+
+#[test]
+fn the_example_indexed_job_in_knative_examples_is_exactly_what_the_launcher_builds() {
+    let mut template = template();
+    template.sink = "http://broker-ingress.knative-eventing.svc.cluster.local/sightgraph/default".into();
+    let m = manifest();
+    let job = build_indexed_job(
+        &template,
+        &BackfillJob { manifest: &m, root: "gs://sightgraph-prod-backfills/runs/", parallelism: 5, batch_size: 16 },
+    );
+    let built = serde_json::to_value(&job).unwrap();
+    if std::env::var_os("SIGHTGRAPH_WRITE_EXAMPLES").is_some() {
+        let text = format!("{EXAMPLE_HEADER}{}\n", serde_json::to_string_pretty(&built).unwrap());
+        std::fs::write(EXAMPLE, text).unwrap();
+    }
+    let text = std::fs::read_to_string(EXAMPLE).expect("knative/examples/backfill-job.yaml exists");
+    let body: String = text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    let example: serde_json::Value = serde_json::from_str(&body).expect("the example is JSON under its comments");
+    assert_eq!(
+        example, built,
+        "regenerate the example: SIGHTGRAPH_WRITE_EXAMPLES=1 cargo test -p backfill the_example"
+    );
+}

@@ -117,7 +117,7 @@ fn api_error(what: &str, e: kube::Error) -> Error {
     match e {
         kube::Error::Api(s) if s.code == 403 => Error::Shared(shared::Error::backend(
             BACKEND,
-            format!("RBAC is missing: {what} was forbidden; grant get/list/create on batch/v1 jobs (Role sightgraph-backfill-launcher): {}", s.message),
+            format!("RBAC is missing: {what} was forbidden; grant create and list on batch/v1 jobs (Role sightgraph-backfill-launcher): {}", s.message),
         )),
         kube::Error::Api(s) if s.code == 429 || s.code >= 500 => {
             Error::Shared(shared::Error::unavailable(BACKEND, format!("{what}: {} {}", s.code, s.message)))
