@@ -123,9 +123,9 @@ pub struct CompareArgs {
     /// Feature set.
     #[arg(long, env = "FEATURE_SET", default_value = "default")]
     pub feature_set: String,
-    /// Version compared from (usually the active one).
+    /// Version compared from (default: the set's active version).
     #[arg(long)]
-    pub from: String,
+    pub from: Option<String>,
     /// Version compared to.
     #[arg(long)]
     pub to: String,

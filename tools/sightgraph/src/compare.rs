@@ -19,8 +19,15 @@ fn slug(version: &ModelVersion) -> String {
 /// Runs the command.
 pub async fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let set = FeatureSetName::parse(&args.feature_set)?;
-    let (from, to) = (ModelVersion::parse(&args.from)?, ModelVersion::parse(&args.to)?);
+    let to = ModelVersion::parse(&args.to)?;
     let graph = context::graph().await?;
+    let from = match &args.from {
+        Some(from) => ModelVersion::parse(from)?,
+        None => graph
+            .active_version(&set)
+            .await?
+            .with_context(|| format!("{set} has no active version: name the version to compare from with --from"))?,
+    };
     let report = compare(graph.as_ref(), &set, &from, &to, args.limit).await?;
     let table = render(&report);
     std::fs::create_dir_all(&args.out_dir).with_context(|| format!("creating {}", args.out_dir.display()))?;
