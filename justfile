@@ -16,6 +16,12 @@ default:
 demo: models build
     source scripts/models/env.sh && "{{bin}}/sightgraph-local" demo
 
+# The demo on the Cloud Spanner emulator (a database of its own, stopped afterwards)
+demo-spanner: models build
+    scripts/services/spanner.sh start demo > /dev/null
+    trap 'scripts/services/spanner.sh stop demo' EXIT; set -a; eval "$(scripts/services/spanner.sh env demo)"; set +a; \
+      source scripts/models/env.sh && SPANNER_DATABASE="$SIGHTGRAPH_SPANNER_INSTANCE/databases/demo-$(date +%s)" "{{bin}}/sightgraph-local" demo
+
 # Serve the local stack (API, UI, broker; watches fixtures/gcs for new files) on PORT (default 8080)
 dev: models build ui-build
     source scripts/models/env.sh && "{{bin}}/sightgraph-local" serve --watch
@@ -32,13 +38,21 @@ build:
 models:
     scripts/models/build.sh
 
-# Run every test: Rust (against real Redis, Redis Cluster, Neo4j, Pub/Sub and fake-gcs), deploy checks, UI
+# Run every test: Rust (against real Redis, Redis Cluster, Neo4j, the Pub/Sub and Spanner emulators, fake-gcs), deploy checks, UI
 test: models
     scripts/ci/test.sh
+
+# Fuzz the event parsers, document validation, object URIs and image decoding (cargo-fuzz, nightly): every target or TARGET, SECONDS each
+fuzz TARGET="all" SECONDS="60":
+    scripts/fuzz/run.sh "{{TARGET}}" "{{SECONDS}}"
 
 # Benchmarks of the serving path and graph writes (results under bench/results/)
 bench: models build-release
     bench/serving/run.sh
+
+# gRPC calls and commit sizes of every Spanner store operation, from the emulator's request log
+bench-spanner:
+    bench/spanner/run.sh
 
 # CPU benchmark of cv-processor against Python onnxruntime on the same models and photos
 bench-cv: models build-release
@@ -77,7 +91,7 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-# Start the servers the tests use (Redis, Redis Cluster, Neo4j, Pub/Sub, fake-gcs) and print their env
+# Start the servers the tests use (Redis, Redis Cluster, Neo4j, Pub/Sub, Spanner, fake-gcs) and print their env
 services-up:
     scripts/services/all.sh up && cat "{{RUN_DIR}}/services.env"
 

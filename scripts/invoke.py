@@ -48,8 +48,9 @@ def main() -> int:
     data = b"" if body is None else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
     # NB: functions nested in the local stack answer at /functions/<name>, not /functions/<name>/.
     url = base + ("" if req_path == "/" else req_path)
-    req = urllib.request.Request(url, data=data, method=fixture.get("method", "POST"),
-                                 headers=fixture.get("headers", {}))
+    # NB: non-ASCII header values go out as raw UTF-8 bytes, as a broken sender would send them.
+    headers = {k: v if v.isascii() else v.encode() for k, v in fixture.get("headers", {}).items()}
+    req = urllib.request.Request(url, data=data, method=fixture.get("method", "POST"), headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             status, text = resp.status, resp.read().decode(errors="replace")

@@ -1,15 +1,26 @@
-# GCS "object finalized" -> Eventarc -> the Knative broker's ingress inside the cluster.
-# Eventarc's GKE destination posts binary-mode CloudEvents through its event forwarder
-# to <service>.<namespace>.svc.cluster.local<path>: here the multi-tenant broker ingress,
-# path /<namespace>/<broker>. The broker's Trigger routes them to ingest-trigger.
-resource "google_eventarc_trigger" "raw_image_finalized" {
-  name     = "${local.name}-raw-image-finalized"
+# GCS "object finalized" and "object deleted" -> Eventarc -> the Knative broker's ingress
+# inside the cluster. Eventarc's GKE destination posts binary-mode CloudEvents through its
+# event forwarder to <service>.<namespace>.svc.cluster.local<path>: the broker ingress,
+# path /<namespace>/<broker>. The broker's Triggers route them to ingest-trigger.
+locals {
+  # NB: prod's Broker is of the Kafka class (knative/overlays/prod/broker.yaml), whose
+  # ingress is another Service than the multi-tenant channel-based broker's.
+  broker_ingress = var.environment == "prod" ? "kafka-broker-ingress" : "broker-ingress"
+  gcs_event_types = {
+    finalized = "google.cloud.storage.object.v1.finalized"
+    deleted   = "google.cloud.storage.object.v1.deleted"
+  }
+}
+
+resource "google_eventarc_trigger" "raw_image" {
+  for_each = local.gcs_event_types
+  name     = "${local.name}-raw-image-${each.key}"
   location = var.region
   labels   = local.labels
 
   matching_criteria {
     attribute = "type"
-    value     = "google.cloud.storage.object.v1.finalized"
+    value     = each.value
   }
   matching_criteria {
     attribute = "bucket"
@@ -21,7 +32,7 @@ resource "google_eventarc_trigger" "raw_image_finalized" {
       cluster   = google_container_cluster.main.name
       location  = var.region
       namespace = "knative-eventing"
-      service   = "broker-ingress"
+      service   = local.broker_ingress
       path      = "/${var.knative_namespace}/default"
     }
   }

@@ -26,7 +26,8 @@ resource "google_artifact_registry_repository_iam_member" "nodes_pull" {
 }
 
 # cv-processor Jobs (KSA sightgraph-jobs/sightgraph-cv-processor, in the Jobs' own namespace)
-# read the raw images, nothing else: no other bucket, no Secret Manager, no project role.
+# read the raw images and publish their documents (pubsub.tf), nothing else: no other bucket,
+# no Secret Manager, no project role.
 resource "google_service_account" "cv_processor" {
   account_id   = "sightgraph-cv-processor"
   display_name = "Sightgraph cv-processor Jobs"
@@ -81,15 +82,48 @@ resource "google_project_iam_member" "eventarc_agent_gke" {
   member  = "serviceAccount:service-${data.google_project.current.number}@gcp-sa-eventarc.iam.gserviceaccount.com"
 }
 
-# Signs the OIDC tokens of the Pub/Sub push subscription (alternative path only).
+# feature-ingestor (KSA sightgraph/sightgraph-feature-ingestor) only publishes to the
+# documents' dead-letter topic (pubsub.tf).
+resource "google_service_account" "feature_ingestor" {
+  account_id   = "sightgraph-feature-ingestor"
+  display_name = "Sightgraph feature-ingestor"
+}
+
+resource "google_service_account_iam_member" "feature_ingestor_workload_identity" {
+  service_account_id = google_service_account.feature_ingestor.name
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "serviceAccount:${var.project_id}.svc.id.goog[${var.knative_namespace}/sightgraph-feature-ingestor]"
+  depends_on         = [google_container_cluster.main]
+}
+
+# Signs the OIDC tokens of the Pub/Sub push subscriptions (documents to feature-ingestor,
+# and the alternative GCS path to ingest-trigger). Knative has no IAM invoker role: the
+# receiving function verifies the token (issuer accounts.google.com, audience = its push
+# URL, email = this account).
 resource "google_service_account" "pubsub_push" {
   account_id   = "${local.name}-pubsub-push"
   display_name = "Sightgraph ${var.environment} Pub/Sub push identity"
 }
 
 resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
-  count              = var.enable_pubsub_push ? 1 : 0
   service_account_id = google_service_account.pubsub_push.name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = "serviceAccount:service-${data.google_project.current.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+# With Spanner as the graph store: the functions' pods (KSAs sightgraph-runtime and
+# sightgraph-ingest-trigger) act as this account through Workload Identity; it may use
+# the graph database and nothing else (spanner.tf).
+resource "google_service_account" "graph_runtime" {
+  count        = var.enable_spanner ? 1 : 0
+  account_id   = "sightgraph-runtime"
+  display_name = "Sightgraph functions (graph reads and writes)"
+}
+
+resource "google_service_account_iam_member" "graph_runtime_workload_identity" {
+  for_each           = var.enable_spanner ? toset(["sightgraph-runtime", "sightgraph-ingest-trigger"]) : toset([])
+  service_account_id = google_service_account.graph_runtime[0].name
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "serviceAccount:${var.project_id}.svc.id.goog[${var.knative_namespace}/${each.value}]"
+  depends_on         = [google_container_cluster.main]
 }

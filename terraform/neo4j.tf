@@ -19,6 +19,11 @@ resource "helm_release" "neo4j" {
         memory = "4Gi"
       }
     }
+    # NB: the server ends any transaction after 30 s, the functions' own per-operation bound
+    # (shared/src/graph/neo4j/client.rs), so a query the client gave up on stops using the server.
+    config = {
+      "db.transaction.timeout" = "30s"
+    }
     volumes = {
       data = {
         mode = "defaultStorageClass"

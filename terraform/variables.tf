@@ -215,3 +215,68 @@ variable "pubsub_push_endpoint" {
     error_message = "pubsub_push_endpoint must be an https:// URL ending in /pubsub/push, or empty."
   }
 }
+
+variable "features_push_endpoint" {
+  description = "HTTPS URL of feature-ingestor's POST /pubsub/push; the documents' push subscription is created once it is set (docs/deploy.md)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.features_push_endpoint == "" || can(regex("^https://.+/pubsub/push$", var.features_push_endpoint))
+    error_message = "features_push_endpoint must be an https:// URL ending in /pubsub/push, or empty."
+  }
+}
+
+variable "enable_spanner" {
+  description = "Create a Cloud Spanner instance and database for the graph (use with knative/overlays/prod-spanner)."
+  type        = bool
+  default     = false
+}
+
+variable "spanner_edition" {
+  description = "Spanner edition; the vector index and Spanner Graph (ddl/production.sql) need ENTERPRISE or higher."
+  type        = string
+  default     = "ENTERPRISE"
+
+  validation {
+    condition     = contains(["STANDARD", "ENTERPRISE", "ENTERPRISE_PLUS"], var.spanner_edition)
+    error_message = "spanner_edition must be STANDARD, ENTERPRISE or ENTERPRISE_PLUS."
+  }
+}
+
+variable "spanner_processing_units" {
+  description = "Spanner compute: the fixed size, or the autoscaler's lower bound (1000 processing units = 1 node)."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition = (
+      var.spanner_processing_units >= 100 &&
+      (var.spanner_processing_units < 1000 ? var.spanner_processing_units % 100 == 0 : var.spanner_processing_units % 1000 == 0)
+    )
+    error_message = "spanner_processing_units must be 100-900 in steps of 100, or a multiple of 1000."
+  }
+}
+
+variable "spanner_autoscaling" {
+  description = "Let Spanner's managed autoscaler move processing units between spanner_processing_units and spanner_max_processing_units."
+  type        = bool
+  default     = true
+}
+
+variable "spanner_max_processing_units" {
+  description = "Upper bound of the Spanner autoscaler (processing units)."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.spanner_max_processing_units >= 1000 && var.spanner_max_processing_units % 1000 == 0
+    error_message = "spanner_max_processing_units must be a multiple of 1000."
+  }
+}
+
+variable "spanner_production_ddl" {
+  description = "Also apply ddl/production.sql: the vector index (SPANNER_VECTOR_SEARCH=approx) and the Spanner Graph property graph."
+  type        = bool
+  default     = true
+}

@@ -40,7 +40,18 @@ def median_of(runs_, key):
     return statistics.median(r[key] for r in runs_)
 
 
-rust = {c: [oha(p) for p in sorted(glob.glob(f"{work}/rust-c{c}-r*.json"))] for c in C}
+rust = {c: [oha(p) for p in sorted(glob.glob(f"{work}/rust-json-c{c}-r*.json"))] for c in C}
+b64 = {c: [oha(p) for p in sorted(glob.glob(f"{work}/rust-b64-c{c}-r*.json"))] for c in C}
+binary = {c: [oha(p) for p in sorted(glob.glob(f"{work}/rust-bin-c{c}-r*.json"))] for c in C}
+open_loop = {e: oha(f"{work}/open-{e}.json") for e in ("bin", "json")}
+wire = {e: load(f"{work}/wire-{e}.json") for e in ("json", "b64", "bin")}
+codec = load(f"{work}/codec.json")
+feast = {(s, c): oha(f"{work}/{s}-c{c}.json") for s in ("feast", "sgfeast") for c in (1, 16)}
+feast_agree, feast_load = load(f"{work}/feast-agree.json"), load(f"{work}/feast-load.json")
+vec = {c: oha(f"{work}/vec-c{c}.json") for c in (1, 16)}
+vec_label = oha(f"{work}/vec-label-c1.json")
+vec_seed, vec_recall, vec_neo4j = load(f"{work}/vec-seed.json"), load(f"{work}/vec-recall.json"), load(f"{work}/vec-neo4j.json")
+load_before, load_after = (open(f"{work}/loadavg-{w}.txt").read().split()[:3] for w in ("before", "after"))
 redis = {c: [redis_bench(p) for p in sorted(glob.glob(f"{work}/redis-c{c}-r*.csv"))] for c in C}
 python = {c: [oha(p) for p in sorted(glob.glob(f"{work}/python-c{c}-r*.json"))] for c in C}
 seed, writes, cold = load(f"{work}/seed.json"), load(f"{work}/writes.json"), load(f"{work}/coldstart.json")
@@ -63,8 +74,16 @@ def verdict(ok):
     return "met" if ok else "**missed**"
 
 hit_p99_16 = m(rust, 16, "p99")
+wire_bin = wire["bin"]["body_bytes"] + wire["bin"]["header_bytes"]
+mem_v1, mem_v2 = seed["memory_usage_v1"], seed["memory_usage_v2"]
+bin_ratio = m(binary, 16, "rps") / m(redis, 16, "rps")
 targets = [
-    ("hit-path p99 at c=16 < 1 ms", f"{hit_p99_16:.3f} ms", f"{hit_p99_16 / 1.0:.2f}× of the budget", hit_p99_16 < 1.0),
+    ("compact encoding: bytes on the wire per lookup ≤ 6 KB (body + headers)", f"{wire_bin:,} B", f"{wire_bin / 6144:.2f}× of the budget", wire_bin <= 6144),
+    ("Redis MEMORY USAGE per cached 1280-d object ≤ 8 KB", f"{mem_v2:,} B (format 1: {mem_v1:,} B)", f"{mem_v2 / 8192:.2f}× of the budget", mem_v2 <= 8192),
+    ("compact encoding: throughput ≥ 0.5× redis-benchmark GET of the same bytes (c=16)", f"{m(binary, 16, 'rps'):,.0f} vs {m(redis, 16, 'rps'):,.0f} req/s", f"{bin_ratio:.2f}×", bin_ratio >= 0.5),
+    ("compact encoding: open-loop p99 < 1 ms at half the maximum (c=16, latency-corrected)", f"{open_loop['bin']['p99']:.3f} ms at {open_loop['bin']['rps']:,.0f} req/s", f"{open_loop['bin']['p99']:.2f}× of the budget", open_loop["bin"]["p99"] < 1.0),
+    ("query by vector: recall@10 ≥ 0.95 against exact search", f"{vec_recall['recall_at_10']:.3f} (with a label filter {vec_recall['recall_at_10_label']:.3f})", f"{vec_recall['recall_at_10'] / 0.95:.2f}× of the floor", vec_recall["recall_at_10"] >= 0.95),
+    ("hit-path p99 at c=16 < 1 ms (JSON floats, closed loop)", f"{hit_p99_16:.3f} ms", f"{hit_p99_16 / 1.0:.2f}× of the budget", hit_p99_16 < 1.0),
 ]
 for c in C:
     ratio = m(rust, c, "rps") / m(redis, c, "rps")
@@ -83,20 +102,30 @@ for t, v, r, ok in targets:
     print(f"{'ok  ' if ok else 'MISS'} {t}: {v} ({r})")
 
 missed = [t for t, _, _, ok in targets if not ok]
-raw = {"seed": seed, "writes": writes, "miss": miss, "coldstart": cold, "rss_after_load_kib": int(rss_load),
-       "feature_service": rust, "redis_benchmark": redis, "python_baseline": python}
+raw = {"seed": seed, "codec": codec, "wire": wire, "writes": writes, "miss": miss, "coldstart": cold,
+       "rss_after_load_kib": int(rss_load), "feature_service_json": rust, "feature_service_base64": b64,
+       "feature_service_binary": binary, "open_loop": open_loop, "redis_benchmark": redis, "python_baseline": python,
+       "feast": {f"{s}-c{c}": v for (s, c), v in feast.items()}, "feast_agree": feast_agree, "feast_load": feast_load,
+       "vectors": {"seed": vec_seed, "recall": vec_recall, "neo4j": vec_neo4j, "c1": vec[1], "c16": vec[16],
+                   "label_c1": vec_label},
+       "loadavg": {"before": load_before, "after": load_after}}
 text = f"""# Serving benchmark: feature-service vs redis-benchmark vs the Python baseline
 
 Written by `bench/serving/run.sh` (`just bench`). One run, one Redis
-({redis_version.split(' sha=')[0]}, an own instance on loopback), the same values in all three
-key families: {seed['count']:,} objects in the production cache format (`object_entry`:
-ObjectFeatures JSON) with {seed['dim']}-float vectors (the embedder's dimension), mean value
+({redis_version.split(' sha=')[0]}, an own instance on loopback), the same values in the service's and
+redis-benchmark's keys (the baseline's hold format 1, the JSON it parses): {seed['count']:,} objects in the production cache format (`object_entry`, format 2:
+the object's JSON without its vector, then the raw f32 vector) with {seed['dim']}-float vectors (the embedder's dimension), mean value
 {seed['value_bytes']:,} bytes. Neo4j 5.26 Community (the test services' instance) behind the miss path.
 
 Machine: {cpu}, {os.cpu_count()} logical CPUs (`nproc` {os.cpu_count()}), {mem_kib / 1024 / 1024:.1f} GiB memory,
 {platform.system()} {platform.release()}. **The load generator, Redis, Neo4j and the
 server under test share these {os.cpu_count()} CPUs** (and other builds may run on them), so
-every number here includes contention that a deployment would not have.
+every number here includes contention that a deployment would not have. Load average
+(1/5/15 min) before the run: {' / '.join(load_before)}; after: {' / '.join(load_after)}.
+
+![throughput](PREFIX-throughput.png)
+![latency](PREFIX-latency.png)
+![bytes](PREFIX-bytes.png)
 
 Load: oha {oha_version.split()[-1]} closed loop (`-z {duration} -c C --urls-from-file`, random ids
 from the {seed['count']:,}), after one warm-up pass over every id; feature-service numbers are
@@ -111,9 +140,106 @@ would not change a ratio). Latencies in ms.
 {chr(10).join(rows)}
 
 feature-service: release build, `REDIS_URL` + `NEO4J_URI` configuration (`Application::build`),
-`RUST_LOG=warn`; a hit is one Redis GET and the stored JSON spliced into the envelope. The
+`RUST_LOG=warn`; a hit is one Redis GET and the cached value's parts copied into the answer
+(the vector formatted as JSON floats here; other encodings below). The
 baseline (`bench/baseline`): FastAPI + uvicorn, 1 worker, sync redis client, `GET` then
 `json.loads`, re-serialised by FastAPI.
+
+## Vector encodings and the cache format
+
+Same run, same Redis, same objects; the three encodings of `GET /features/object/{{id}}`
+(`docs/api.md`): JSON with float vectors (default), JSON with `?vector_encoding=f32le-base64`,
+and binary frames (`Accept: application/octet-stream`: the answer's JSON without the vector,
+then the raw little-endian f32). req/s and p50 / p99 / p99.9 ms, median of {runs} runs.
+
+| c | redis-benchmark GET | JSON floats | JSON base64 | binary frames |
+| ---: | ---: | ---: | ---: | ---: |
+""" + "\n".join(
+    f"| {c} | {m(redis, c, 'rps'):,.0f} ({m(redis, c, 'p50'):.3f} / {m(redis, c, 'p99'):.3f}) | "
+    + " | ".join(f"{m(d, c, 'rps'):,.0f} ({m(d, c, 'p50'):.3f} / {m(d, c, 'p99'):.3f} / {m(d, c, 'p999'):.3f})" for d in (rust, b64, binary)) + " |"
+    for c in C
+) + f"""
+
+Bytes per lookup (one 1280-d object, `curl` size of headers + body): JSON floats
+{wire['json']['body_bytes'] + wire['json']['header_bytes']:,} B, JSON base64
+{wire['b64']['body_bytes'] + wire['b64']['header_bytes']:,} B, binary frames **{wire_bin:,} B**
+({wire['bin']['header_bytes']} of them headers).
+
+Open loop (oha `-q` at half the closed-loop maximum at c=16, `--latency-correction`, so a
+stall counts against every request that should have been sent during it):
+
+| encoding | rate asked | achieved req/s | p50 | p99 | p99.9 |
+| --- | ---: | ---: | ---: | ---: | ---: |
+""" + "\n".join(
+    f"| {name} | {m(d, 16, 'rps') / 2:,.0f} | {open_loop[e]['rps']:,.0f} | {open_loop[e]['p50']:.3f} | {open_loop[e]['p99']:.3f} | {open_loop[e]['p999']:.3f} |"
+    for e, name, d in (("bin", "binary frames", binary), ("json", "JSON floats", rust))
+) + f"""
+
+**Cache memory** (`MEMORY USAGE key SAMPLES 0`, mean over {seed['memory_sample']} keys of each
+format, same objects): format 1 (the object's JSON, {seed['value_bytes_v1']:,} B values)
+**{mem_v1:,} B** per object; format 2 (the object's JSON without the vector, then the raw f32
+vector, {seed['value_bytes']:,} B values) **{mem_v2:,} B**, {mem_v1 / mem_v2:.1f}× less.
+
+**Why the vector is stored raw and formatted on the way out** (`serving_bench codec`: CPU time
+of this thread per answer, median of 9 batches of 2,000, one {codec['dim']}-d object):
+
+| step | µs |
+| --- | ---: |
+| format 1: copy the stored JSON ({codec['value_bytes_v1']:,} B) | {codec['us_format1_copy']:.2f} |
+| format 2: check the value and copy the object JSON | {codec['us_format2_parse']:.2f} |
+| binary frames: copy JSON + raw vector | {codec['us_frames_copy']:.2f} |
+| JSON base64: copy JSON + base64 of the vector | {codec['us_json_base64']:.2f} |
+| JSON floats: copy JSON + format {codec['dim']} floats (zmij, serde_json's formatter) | {codec['us_json_floats']:.2f} |
+| for scale: serde_json of the whole object | {codec['us_serde_json_object']:.2f} |
+
+Raw f32 is the smallest form either encoding can be built from (5,120 B for 1280 floats;
+the float text is ~16 KB and deflates only to ~6.5 KB because digits are nearly random), and
+the 8 KB budget holds one form, not two. From raw bytes the compact encodings are copies
+(frames) or a linear base64 pass; only the default JSON floats cost a formatting pass, the
+figure above, and that is the cost of the default text format itself (serde_json pays the same
+per float). Storing the rendered text instead would make the compact encodings parse floats
+(slower than formatting them) and would not fit the budget.
+
+## Feast's feature server against `/get-online-features`
+
+Feast {feast_load.get('feast', '0.67.0')} (`feast serve`, 2 gunicorn workers, no access log, no
+worker recycling) with a Redis online store of its own, holding the same {feast_load['objects']:,}
+objects (label + {feast_load['dim']}-d embedding, written with Feast's SDK); feature-service
+answers from its Redis (format 2). Both get the same bodies from oha (`-Z`, one object per
+request: `objects:label` and `objects:embedding`, ids shuffled). Both answers agree (same
+feature names: {feast_agree['same_feature_names']}, same values: {feast_agree['same_values']}).
+
+| c | feast serve req/s | p50 / p99 ms | Sightgraph req/s | p50 / p99 ms | ratio |
+| ---: | ---: | ---: | ---: | ---: | ---: |
+""" + "\n".join(
+    f"| {c} | {feast[('feast', c)]['rps']:,.0f} | {feast[('feast', c)]['p50']:.2f} / {feast[('feast', c)]['p99']:.2f} | "
+    f"{feast[('sgfeast', c)]['rps']:,.0f} | {feast[('sgfeast', c)]['p50']:.3f} / {feast[('sgfeast', c)]['p99']:.3f} | "
+    f"**{feast[('sgfeast', c)]['rps'] / feast[('feast', c)]['rps']:.1f}×** |"
+    for c in (1, 16)
+) + f"""
+
+## Query by vector (`POST /similar`)
+
+{vec_seed['count']:,} synthetic {vec_seed['dim']}-d embeddings in a Neo4j 5.26 of its own (heap
+{vec_neo4j['heap']}, page cache {vec_neo4j['pagecache']}; the vector index is Neo4j's HNSW),
+written through the production writer ({vec_seed['objects_per_s']:,.0f} objects/s). Clustered
+like real embeddings: {vec_seed['clusters']:,} random unit centres, each vector its centre plus
+noise (cosine ≈ {vec_seed['example_cosine_same_cluster']:.2f} between members of a cluster,
+≈ {vec_seed['example_cosine_other_cluster']:.2f} across), 8 labels by cluster. Queries are
+re-identifications: a stored vector plus fresh noise (cosine ≈ 0.95 to it); the truth is the
+exact top 10 by f32 cosine over all vectors (and over the query's label).
+
+- recall@10: **{vec_recall['recall_at_10']:.3f}** unfiltered, **{vec_recall['recall_at_10_label']:.3f}**
+  with the label filter ({vec_recall['queries']} queries); the source object ranked first in
+  {vec_recall['source_first'] * 100:.0f}% of them.
+- latency (oha `-Z` over the same {vec_recall['queries']} bodies, base64 vectors, k=10):
+
+| c | req/s | p50 ms | p99 ms | p99.9 ms |
+| ---: | ---: | ---: | ---: | ---: |
+""" + "\n".join(
+    f"| {c} | {vec[c]['rps']:,.0f} | {vec[c]['p50']:.2f} | {vec[c]['p99']:.2f} | {vec[c]['p999']:.2f} |" for c in (1, 16)
+) + f"""
+| 1, `label` filter | {vec_label['rps']:,.0f} | {vec_label['p50']:.2f} | {vec_label['p99']:.2f} | {vec_label['p999']:.2f} |
 
 ## Miss path through Neo4j
 
@@ -162,5 +288,6 @@ notes_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md"
 notes = open(notes_file).read().strip() if os.path.exists(notes_file) else ""
 missed_line = ("Missed: " + "; ".join(missed) + ".") if missed else "Every target was met in this run."
 text = text.replace("NOTES_PLACEHOLDER", missed_line + ("\n\n" + notes if notes else ""))
+text = text.replace("PREFIX-", os.path.basename(out)[: -len(".md")] + "-")
 open(out, "w").write(text)
 print(out)

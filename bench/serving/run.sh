@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # The serving benchmark (`just bench`), side by side in one run on the same
 # Redis and the same values: redis-benchmark GET (the limit), feature-service
-# cache hits over HTTP (oha, closed loop) at concurrency 1/16/64, the Python
-# baseline (bench/baseline), the miss path through Neo4j, batched vs
-# per-statement graph writes, cold start and idle RSS. Writes
-# bench/results/serving-<date>.md with the machine, medians, raw numbers and
-# the ratios against the issue's targets.
+# cache hits over HTTP (oha, closed loop) at concurrency 1/16/64 in each vector
+# encoding (JSON floats, JSON base64, binary frames), an open-loop run at half
+# the measured maximum with latency correction, the cache's memory per object
+# (format 1 vs 2, `MEMORY USAGE`), the Python baseline (bench/baseline), Feast's
+# feature server (`feast serve`, Redis online store) against `/get-online-features`,
+# query by vector on 100,000 stored 1280-d vectors (bench/serving/vectors.sh: recall@10
+# and latency), the miss path through Neo4j, batched vs per-statement graph writes, cold
+# start and idle RSS. Writes bench/results/serving-<date>.md with the machine (and its
+# load average before and after), medians, raw numbers, the ratios against the issue's
+# targets, and PNG plots beside it (bench/serving/plots.py).
 #
 #   bench/serving/run.sh
 #
+# Short form while developing: BENCH_DURATION=3s BENCH_RUNS=1 BENCH_COUNT=2000
+# BENCH_VEC_COUNT=5000 BENCH_MISS_IMAGES=20 bench/serving/run.sh
+#
 # Env: BENCH_DURATION (per oha run, default 10s), BENCH_RUNS (runs per
 # concurrency whose median is reported, default 3), BENCH_COUNT (objects,
-# 10000), BENCH_DIM (vector length, 1280 = the embedder's), BENCH_WRITE_IMAGES
+# 10000), BENCH_DIM (vector length, 1280 = the embedder's), BENCH_VEC_COUNT
+# (stored vectors for query by vector, 100000; see vectors.sh), BENCH_WRITE_IMAGES
 # (documents per write pattern, 40), BENCH_OBJECTS_PER_IMAGE (8), BENCH_MISS_IMAGES (extra
 # documents written untimed for the miss path, 300; 200 misses per concurrency warm up first), OUT (report).
 # Uses the shared Neo4j of scripts/services/all.sh and a Redis of its own
@@ -39,25 +48,29 @@ unset REDIS_CLUSTER_URLS # NB: it would take precedence over REDIS_URL
 redis_port="$REDIS_PORT"
 
 log "release build"
-cargo build --release --quiet --workspace --bins
-cargo build --release --quiet -p feature-service --example serving_bench
+# NB: one invocation, so the binary and the bench helpers share one feature resolution (no rebuilds).
+cargo build --release --quiet -p feature-service --bin feature-service --example serving_bench --example vector_bench
 bin="$CARGO_TARGET_DIR/release/feature-service"
 sb="$CARGO_TARGET_DIR/release/examples/serving_bench"
 
 work="$(mktemp -d)"
+cat /proc/loadavg > "$work/loadavg-before.txt"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   scripts/services/redis.sh stop sgbench >/dev/null 2>&1 || true
+  scripts/services/redis.sh stop sgfeast >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-export FEATURE_SET="bench-$(date +%s)-$$" CACHE_TTL_SECONDS=86400 RUST_LOG=warn LOG_FORMAT=json
+export FEATURE_SET="bench-$(date +%s)-$$" CACHE_TTL_SECONDS=86400 RUST_LOG=warn LOG_FORMAT=json ALLOWED_BUCKETS=sightgraph-bench
 redis-cli -p "$redis_port" flushall >/dev/null
 
-log "seeding $count objects (dim $dim) into Redis in three key families with the same bytes"
-"$sb" seed --count "$count" --dim "$dim" --urls "$work/paths.txt" > "$work/seed.json"
+log "seeding $count objects (dim $dim) into Redis: format 2 (service, redis-benchmark) and format 1 (baseline)"
+mkdir -p "$work/export"
+"$sb" seed --count "$count" --dim "$dim" --urls "$work/paths.txt" --export "$work/export" > "$work/seed.json"
 sed "s|^|http://127.0.0.1:PORT|" "$work/paths.txt" > "$work/urls.tmpl"
+"$sb" codec --dim "$dim" > "$work/codec.json"
 
 log "graph writes: $write_images documents × $per_image objects, batched vs one statement per object"
 "$sb" writes --images "$write_images" --objects "$per_image" --dim "$dim" --miss-images "${BENCH_MISS_IMAGES:-300}" \
@@ -74,18 +87,52 @@ PORT="$port" HOST=127.0.0.1 "$bin" > "$work/service.log" 2>&1 &
 pids+=($!)
 wait_healthz "$port"
 sed "s|PORT|$port|" "$work/urls.tmpl" > "$work/urls.txt"
+sed "s|$|?vector_encoding=f32le-base64|" "$work/urls.txt" > "$work/urls-b64.txt"
 log "warm-up (every id once)"
 "$oha" -n "$count" -c 16 --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$work/warmup.json"
 
+# NB: the three encodings of the same lookups: JSON floats (default), JSON base64, binary frames.
+hit() { # ENCODING C OUT [oha flags...]
+  local enc="$1" c="$2" out="$3"; shift 3
+  case "$enc" in
+    json) "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$out" ;;
+    b64) "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls-b64.txt" > "$out" ;;
+    bin) "$oha" "$@" -c "$c" --no-tui --output-format json -H "accept: application/octet-stream" \
+      --urls-from-file "$work/urls.txt" > "$out" ;;
+  esac
+}
+first_url="$(head -n 1 "$work/urls.txt")"
+for enc in json b64 bin; do
+  case "$enc" in
+    json) curl -s -o /dev/null -w '{"header_bytes":%{size_header},"body_bytes":%{size_download}}' "$first_url" ;;
+    b64) curl -s -o /dev/null -w '{"header_bytes":%{size_header},"body_bytes":%{size_download}}' "$first_url?vector_encoding=f32le-base64" ;;
+    bin) curl -s -o /dev/null -w '{"header_bytes":%{size_header},"body_bytes":%{size_download}}' -H "accept: application/octet-stream" "$first_url" ;;
+  esac > "$work/wire-$enc.json"
+done
+
 for c in "${concurrencies[@]}"; do
   for ((r = 1; r <= runs; r++)); do
-    log "feature-service hit path: c=$c run $r/$runs ($duration)"
-    "$oha" -z "$duration" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$work/rust-c$c-r$r.json"
+    for enc in json b64 bin; do
+      log "feature-service hit path ($enc): c=$c run $r/$runs ($duration)"
+      hit "$enc" "$c" "$work/rust-$enc-c$c-r$r.json" -z "$duration"
+    done
     log "redis-benchmark GET: c=$c run $r/$runs"
     n=$((c == 1 ? 50000 : 200000))
     redis-benchmark -p "$redis_port" -t get -n "$n" -c "$c" -r "$count" --csv > "$work/redis-c$c-r$r.csv"
   done
 done
+
+# NB: closed-loop tails on 2 shared cores measure the scheduler; an open-loop run at a fixed
+# rate (half the measured maximum) with latency correction measures the service's tail.
+for enc in bin json; do
+  max="$(python3 -c 'import json,sys,statistics; print(statistics.median(json.load(open(p))["summary"]["requestsPerSec"] for p in sys.argv[1:]))' "$work"/rust-$enc-c16-r*.json)"
+  rate="$(python3 -c "print(max(1, int($max / 2)))")"
+  log "open loop ($enc): $rate req/s (half of $max) at c=16 with latency correction ($duration)"
+  hit "$enc" 16 "$work/open-$enc.json" -z "$duration" -q "$rate" --latency-correction
+done
+
+log "Feast's feature server (feast serve, Redis online store of its own) vs /get-online-features"
+bench/serving/feast.sh "$work" "http://127.0.0.1:$port" "$duration" "$oha"
 
 log "miss path through Neo4j (each object requested once)"
 total="$(wc -l < "$work/miss-paths.txt")"; half=$((total / 2))
@@ -112,7 +159,12 @@ kill "$bpid" 2>/dev/null || true; pids=()
 log "cold start and idle RSS"
 "$sb" coldstart --bin "$bin" --runs 7 > "$work/coldstart.json"
 
+log "query by vector: ${BENCH_VEC_COUNT:-100000} stored vectors in a Neo4j of its own"
+bench/serving/vectors.sh "$work" "$duration" "$oha"
+cat /proc/loadavg > "$work/loadavg-after.txt"
+
 out="${OUT:-$SIGHTGRAPH_ROOT/bench/results/serving-$(date +%F).md}"
 mkdir -p "$(dirname "$out")"
 python3 "$here/report.py" "$work" "$out" "$runs" "$duration" "$rss_after_load" "$("$oha" --version)"
-log "wrote $out"
+"$(venv bench "$here/requirements.txt")/bin/python" "$here/plots.py" "$work" "${out%.md}"
+log "wrote $out and its plots (${out%.md}-*.png)"

@@ -37,9 +37,18 @@ source scripts/models/env.sh
 
 cargo build --workspace --bins
 suite "rust" cargo test --workspace --no-fail-fast
+# NB: the API suite once more with Spanner (the emulator) as the graph store.
+if [[ ",${SIGHTGRAPH_SERVICES:-}," == *",spanner,"* ]]; then
+  suite "api-on-spanner" env SIGHTGRAPH_TEST_GRAPH=spanner cargo test -p feature-service --test api
+else
+  log "── api-on-spanner: skipped (no Cloud Spanner emulator here)"
+fi
 suite "deploy" scripts/deploy/check.sh
 suite "emulators" scripts/e2e/run.sh
+suite "feast" tests/feast/run.sh
 suite "ui" scripts/ui/stack-e2e.sh
+# NB: a few seconds per target: a smoke run of the fuzz targets from the committed seeds (`just fuzz` runs longer).
+suite "fuzz" scripts/fuzz/run.sh all "${SIGHTGRAPH_FUZZ_SECONDS:-8}"
 
 if ((${#failed[@]})); then
   log "failed suites: ${failed[*]}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the test suite talks to, on 127.0.0.1: redis, a 3-master redis
-# cluster and neo4j always; the Pub/Sub emulator and fake-gcs where they run
-# (skipped with a message otherwise). Writes one env file for the tests:
+# cluster and neo4j always; the Pub/Sub and Cloud Spanner emulators and fake-gcs
+# where they run (skipped with a message otherwise). Writes one env file for the tests:
 #
 #   all.sh up     start (idempotent) and write $SIGHTGRAPH_RUN/services.env
 #   all.sh down   stop all of them
@@ -41,6 +41,11 @@ up() {
     wait "$neo4j_pid" || true; die "pubsub.sh start failed (exit $rc)"
   fi
 
+  rc=0; "$here/spanner.sh" start > "$SIGHTGRAPH_RUN/spanner.up" || rc=$?
+  if ((rc == 0)); then cat "$SIGHTGRAPH_RUN/spanner.up" >> "$out"; up+=(spanner)
+  elif ((rc == 3)); then log "skipping Spanner: emulator not available here"
+  else wait "$neo4j_pid" || true; die "spanner.sh start failed (exit $rc)"; fi
+
   if "$here/fake-gcs.sh" start >> "$out"; then up+=(fake-gcs)
   else log "skipping fake-gcs: it did not start"; fi
 
@@ -59,7 +64,7 @@ up() {
 down() {
   local svc
   # NB: fake-gcs before pubsub, so it does not publish into a stopped emulator.
-  for svc in fake-gcs neo4j redis-cluster redis pubsub; do
+  for svc in fake-gcs neo4j redis-cluster redis pubsub spanner; do
     "$here/$svc.sh" stop
   done
   rm -f "$envfile"

@@ -75,6 +75,9 @@ server.memory.pagecache.size=${NEO4J_PAGECACHE:-256m}
 db.tx_log.rotation.retention_policy=2 files
 db.tx_log.rotation.size=16M
 db.tx_log.preallocate=false
+# NB: the server ends any transaction past this, as in the cluster (terraform/neo4j.tf): 30 s is
+# the client's own bound; shared/tests/graph_contract/timeouts.rs proves a long query is ended.
+db.transaction.timeout=${NEO4J_TX_TIMEOUT:-30s}
 # NB: Netty's default 5 s quiet period, paid twice, made every stop take 12 s.
 internal.dbms.bolt.netty_server_shutdown_quiet_period=0
 EOF

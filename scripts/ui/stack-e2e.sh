@@ -13,7 +13,9 @@ source "$SIGHTGRAPH_ROOT/scripts/models/env.sh"
 work="$(mktemp -d)"
 port="$(free_port)"
 cp -r "$SIGHTGRAPH_ROOT/fixtures/gcs" "$work/gcs"
-"$CARGO_TARGET_DIR/debug/sightgraph-local" serve --port "$port" --bucket-root "$work/gcs" \
+# NB: its own SQLite file: the stack uses the store connect_graph picks, and the test
+# services' env names a shared Neo4j whose data other suites write.
+env -u NEO4J_URI -u SPANNER_DATABASE "$CARGO_TARGET_DIR/debug/sightgraph-local" serve --port "$port" --bucket-root "$work/gcs" \
   --sqlite-path "$work/sightgraph.db" --ui-dist "$SIGHTGRAPH_ROOT/ui/dist" --watch --announce-existing \
   > "$work/stack.log" 2>&1 &
 stack=$!

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use crate::cache::redis::{RedisCache, RedisTarget};
 use crate::cache::{MemoryCache, SharedCache};
-use crate::domain::FeatureSetName;
+use crate::domain::{FeatureSetName, LocationPolicy};
+use crate::graph::spanner::{DatabaseName, Endpoint, SpannerTarget, VectorSearch};
 use crate::graph::sqlite::SqliteGraphStore;
 use crate::graph::SharedGraph;
 use crate::telemetry::LogFormat;
@@ -55,6 +56,28 @@ impl ServerSettings {
     }
 }
 
+/// `ALLOWED_BUCKETS` and `LOCAL_BUCKET_ROOT`: which stored locations a function accepts.
+/// `LOCAL_BUCKET_ROOT` set is what makes a process a development one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LocationSettings {
+    /// Comma-separated buckets whose objects may be processed and served; required outside development.
+    pub allowed_buckets: Option<String>,
+    /// Development: the folder standing in for buckets (`<root>/<bucket>/<name>`).
+    pub local_bucket_root: Option<PathBuf>,
+}
+
+impl LocationSettings {
+    /// Loads from the environment.
+    pub fn from_env() -> Result<Self> {
+        load("")
+    }
+
+    /// The validated policy; errors name `ALLOWED_BUCKETS`.
+    pub fn policy(&self) -> Result<LocationPolicy> {
+        LocationPolicy::from_settings(self.allowed_buckets.as_deref(), self.local_bucket_root.as_deref())
+    }
+}
+
 /// `NEO4J_*`: the production graph; when `NEO4J_URI` is unset the embedded store is used.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Neo4jSettings {
@@ -92,6 +115,57 @@ fn default_sqlite_path() -> PathBuf {
     "sightgraph.db".into()
 }
 
+/// `SPANNER_*`: Cloud Spanner. When `SPANNER_DATABASE` is set it is the graph store,
+/// whatever the Neo4j and SQLite settings say.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SpannerSettings {
+    /// `projects/P/instances/I/databases/D`.
+    pub database: Option<String>,
+    /// `exact` (`COSINE_DISTANCE`) or `approx` (the vector index: real Spanner only).
+    #[serde(default)]
+    pub vector_search: VectorSearch,
+    /// `host:port` of the Cloud Spanner emulator; unset: Cloud Spanner with Google credentials.
+    pub emulator_host: Option<String>,
+    /// Session pool bound (1..=400).
+    #[serde(default = "default_spanner_sessions")]
+    pub max_sessions: usize,
+}
+
+fn default_spanner_sessions() -> usize {
+    100
+}
+
+impl Default for SpannerSettings {
+    fn default() -> Self {
+        Self { database: None, vector_search: VectorSearch::Exact, emulator_host: None, max_sessions: 100 }
+    }
+}
+
+impl SpannerSettings {
+    /// The database to use, checked; `None` when `SPANNER_DATABASE` is unset.
+    pub fn target(&self) -> Result<Option<SpannerTarget>> {
+        let Some(database) = &self.database else { return Ok(None) };
+        if !(1..=400).contains(&self.max_sessions) {
+            return Err(Error::invalid(format!("SPANNER_MAX_SESSIONS must be 1..=400, got {}", self.max_sessions)));
+        }
+        let endpoint = match self.emulator_host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            Some(host) => Endpoint::Emulator(host.to_owned()),
+            None => Endpoint::Cloud,
+        };
+        if self.vector_search == VectorSearch::Approx && matches!(endpoint, Endpoint::Emulator(_)) {
+            return Err(Error::invalid(
+                "SPANNER_VECTOR_SEARCH=approx needs real Spanner's vector index; with SPANNER_EMULATOR_HOST use exact",
+            ));
+        }
+        Ok(Some(SpannerTarget {
+            database: DatabaseName::parse(database)?,
+            endpoint,
+            vector_search: self.vector_search,
+            max_sessions: self.max_sessions,
+        }))
+    }
+}
+
 /// Graph backend settings.
 #[derive(Debug, Clone)]
 pub struct GraphSettings {
@@ -99,16 +173,40 @@ pub struct GraphSettings {
     pub neo4j: Neo4jSettings,
     /// SQLite group.
     pub sqlite: SqliteSettings,
+    /// Spanner group.
+    pub spanner: SpannerSettings,
 }
 
 impl GraphSettings {
-    /// Loads both groups.
+    /// SQLite at `path` and no other backend configured (the demo, tests).
+    pub fn sqlite(path: impl Into<PathBuf>) -> Self {
+        Self {
+            neo4j: Neo4jSettings {
+                uri: None,
+                user: default_neo4j_user(),
+                password: None,
+                database: None,
+                max_connections: default_pool(),
+            },
+            sqlite: SqliteSettings { path: path.into() },
+            spanner: SpannerSettings::default(),
+        }
+    }
+
+    /// Whether a server backend (Spanner or Neo4j) is configured, rather than the embedded store.
+    pub fn uses_server(&self) -> bool {
+        self.spanner.database.is_some() || self.neo4j.uri.is_some()
+    }
+
+    /// Loads the groups.
     pub fn from_env() -> Result<Self> {
         let neo4j: Neo4jSettings = load("NEO4J_")?;
         if neo4j.uri.is_some() && neo4j.password.is_none() {
             return Err(Error::invalid("NEO4J_PASSWORD is required when NEO4J_URI is set"));
         }
-        Ok(Self { neo4j, sqlite: load("SQLITE_")? })
+        let spanner: SpannerSettings = load("SPANNER_")?;
+        spanner.target()?;
+        Ok(Self { neo4j, sqlite: load("SQLITE_")?, spanner })
     }
 }
 
@@ -174,8 +272,18 @@ impl CacheConfig {
     }
 }
 
-/// The only place a concrete graph backend is chosen: Neo4j when `NEO4J_URI` is set, else SQLite.
+/// The only place a concrete graph backend is chosen: Spanner when `SPANNER_DATABASE` is
+/// set, else Neo4j when `NEO4J_URI` is set, else SQLite.
 pub async fn connect_graph(settings: &GraphSettings) -> Result<SharedGraph> {
+    if let Some(target) = settings.spanner.target()? {
+        if settings.neo4j.uri.is_some() {
+            tracing::info!("SPANNER_DATABASE is set: the graph store is Spanner and NEO4J_URI is not used");
+        }
+        let store = crate::graph::spanner::connect(&target).await?;
+        store.ensure_schema().await?;
+        tracing::info!(backend = store.backend(), database = %target.database, "graph store ready");
+        return Ok(store);
+    }
     let store: SharedGraph = match &settings.neo4j.uri {
         Some(uri) => {
             let password = settings.neo4j.password.as_ref().map(|p| p.expose_secret().to_owned()).unwrap_or_default();
@@ -215,4 +323,47 @@ pub fn connect_cache(config: &CacheConfig) -> Result<SharedCache> {
     };
     tracing::info!(backend = cache.backend(), "feature cache ready");
     Ok(cache)
+}
+
+#[cfg(test)]
+mod spanner_settings_tests {
+    use super::*;
+
+    fn spanner(vars: &[(&str, &str)]) -> std::result::Result<SpannerSettings, envy::Error> {
+        envy::prefixed("SPANNER_").from_iter(vars.iter().map(|(k, v)| (format!("SPANNER_{k}"), v.to_string())))
+    }
+
+    #[test]
+    fn without_a_database_spanner_is_not_chosen() {
+        assert!(spanner(&[]).unwrap().target().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_database_name_and_the_emulator_host_make_an_emulator_target() {
+        let db = "projects/p-1/instances/graph/databases/features";
+        let target = spanner(&[("DATABASE", db), ("EMULATOR_HOST", "127.0.0.1:9010")]).unwrap().target().unwrap();
+        let target = target.expect("SPANNER_DATABASE selects Spanner");
+        assert_eq!((target.database.as_str(), target.vector_search), (db, VectorSearch::Exact));
+        assert_eq!(target.endpoint, Endpoint::Emulator("127.0.0.1:9010".into()));
+        let cloud = spanner(&[("DATABASE", db), ("VECTOR_SEARCH", "approx")]).unwrap().target().unwrap().unwrap();
+        assert_eq!((cloud.endpoint, cloud.vector_search), (Endpoint::Cloud, VectorSearch::Approx));
+    }
+
+    #[test]
+    fn bad_values_are_refused_by_variable_name() {
+        let db = ("DATABASE", "projects/p/instances/graph/databases/features");
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[("DATABASE", "features")], "SPANNER_DATABASE"),
+            (&[db, ("MAX_SESSIONS", "0")], "SPANNER_MAX_SESSIONS"),
+            (&[db, ("VECTOR_SEARCH", "approx"), ("EMULATOR_HOST", "127.0.0.1:9010")], "SPANNER_VECTOR_SEARCH"),
+            (&[db, ("VECTOR_SEARCH", "fast")], "SPANNER_VECTOR_SEARCH"),
+        ];
+        for (vars, variable) in cases {
+            let message = match spanner(vars) {
+                Ok(s) => s.target().expect_err("must be refused").to_string(),
+                Err(e) => e.to_string(),
+            };
+            assert!(message.contains(variable), "{vars:?}: {message:?} must name {variable}");
+        }
+    }
 }

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::Error;
 
-/// Largest request body any function accepts (events and batch lookups are small).
+/// Largest request body a function accepts unless it sets its own (events and batch lookups are small).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// An [`Error`] as an HTTP response: `{"error": kind, "message": text}`.
@@ -63,8 +63,14 @@ async fn metrics_route(State(handle): State<PrometheusHandle>) -> impl IntoRespo
 }
 
 /// Adds `/healthz` and `/metrics` (kept outside the access log) and the
-/// common layers: body limit, request ids, tracing.
+/// common layers: body limit ([`MAX_BODY_BYTES`]), request ids, tracing.
 pub fn with_ops(app: Router) -> Router {
+    with_ops_limited(app, MAX_BODY_BYTES)
+}
+
+/// [`with_ops`] with another body limit, for a function whose requests are larger by
+/// nature (feature-ingestor's Pub/Sub pushes carry whole documents, base64-encoded).
+pub fn with_ops_limited(app: Router, max_body_bytes: usize) -> Router {
     let handle = crate::metrics::install();
     let ops = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics_route)).with_state(handle);
     let traced = app
@@ -74,7 +80,7 @@ pub fn with_ops(app: Router) -> Router {
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
-    ops.merge(traced).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+    ops.merge(traced).layer(RequestBodyLimitLayer::new(max_body_bytes))
 }
 
 /// Binds `127.0.0.1:port` or `0.0.0.0:port`; port 0 picks a free one (tests).

@@ -17,6 +17,7 @@ pub mod graph;
 pub mod http;
 pub mod launcher;
 pub mod metrics;
+pub mod pubsub;
 pub mod schema;
 pub mod storage;
 pub mod telemetry;

@@ -8,11 +8,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ColorName, FeatureId, ImageId, Label, ModelVersion, ObjectId};
+use crate::domain::{ColorName, FeatureId, ImageId, Label, LocationPolicy, ModelVersion, ObjectId, ObjectUri};
 use crate::{Error, Result};
 
 /// The schema identifier every document carries.
 pub const SCHEMA_V1: &str = "sightgraph.features/v1";
+/// Most objects one document may carry (`cv-processor` keeps the best-scoring ones); it bounds
+/// the document's size, and with it the ingestor's body limit.
+pub const MAX_OBJECTS: usize = 100;
 /// CloudEvent type under which documents travel.
 pub const EXTRACTED_EVENT_TYPE: &str = "dev.sightgraph.features.extracted";
 
@@ -245,12 +248,43 @@ pub struct FeatureDocument {
 }
 
 impl FeatureDocument {
-    /// Checks everything a consumer relies on: schema, ids derived as
-    /// documented, finite normalised embeddings of one dimension, boxes in
-    /// range, relations between known objects.
-    pub fn validate(&self) -> Result<()> {
+    /// Checks everything a receiver relies on: the image's location is one
+    /// `policy` accepts and agrees with its bucket, name and generation, and
+    /// the content passes [`FeatureDocument::validate_content`].
+    pub fn validate(&self, policy: &LocationPolicy) -> Result<()> {
+        self.validate_location(policy)?;
+        self.validate_content()
+    }
+
+    /// The location half of [`FeatureDocument::validate`].
+    pub fn validate_location(&self, policy: &LocationPolicy) -> Result<()> {
+        let image = &self.image;
+        let uri = ObjectUri::parse(&image.uri).map_err(|e| Error::invalid(format!("image.uri: {e}")))?;
+        policy.check(&uri).map_err(|e| Error::invalid(format!("image.uri: {e}")))?;
+        let agrees = match &uri {
+            ObjectUri::Gcs { bucket, name, generation } => {
+                image.bucket.as_deref() == Some(bucket) && &image.name == name && &image.generation == generation
+            }
+            ObjectUri::Local(_) => image.bucket.is_none(),
+        };
+        if !agrees {
+            return Err(Error::invalid("image.bucket, image.name and image.generation must match image.uri"));
+        }
+        Ok(())
+    }
+
+    /// Everything but the location, for the producer's own check: schema, ids
+    /// derived as documented, finite normalised embeddings of one dimension,
+    /// boxes in range, relations between known objects.
+    pub fn validate_content(&self) -> Result<()> {
         if self.schema != SCHEMA_V1 {
             return Err(Error::invalid(format!("schema must be {SCHEMA_V1:?}, got {:?}", self.schema)));
+        }
+        if self.objects.len() > MAX_OBJECTS {
+            return Err(Error::invalid(format!(
+                "a document carries at most {MAX_OBJECTS} objects, this one {}",
+                self.objects.len()
+            )));
         }
         let version = &self.model.version;
         let dim = self.objects.first().map(|o| o.embedding.len());
@@ -278,10 +312,15 @@ impl FeatureDocument {
                 return Err(Error::invalid(format!("{at}.embedding has a non-finite value")));
             }
         }
-        let known = |id: &ObjectId| self.objects.iter().any(|o| &o.id == id);
+        let known: std::collections::HashSet<&ObjectId> = self.objects.iter().map(|o| &o.id).collect();
+        let mut seen = std::collections::HashSet::with_capacity(self.relations.len());
         for (i, r) in self.relations.iter().enumerate() {
-            if !known(&r.from) || !known(&r.to) || r.from == r.to {
+            if !known.contains(&r.from) || !known.contains(&r.to) || r.from == r.to {
                 return Err(Error::invalid(format!("relations[{i}] must join two distinct objects of the image")));
+            }
+            let (a, b) = if r.from < r.to { (&r.from, &r.to) } else { (&r.to, &r.from) };
+            if !seen.insert((r.kind, a, b)) {
+                return Err(Error::invalid(format!("relations[{i}] repeats a relation of the same pair and kind")));
             }
         }
         Ok(())

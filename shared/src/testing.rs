@@ -225,3 +225,36 @@ pub fn md5_of(bytes: &[u8]) -> [u8; 16] {
     use md5::Digest;
     md5::Md5::digest(bytes).into()
 }
+
+/// Settings for a fresh database on the test services' Spanner emulator
+/// (`SPANNER_EMULATOR_HOST`, `SIGHTGRAPH_SPANNER_INSTANCE`), named `<prefix>-<random>`, so a
+/// test sees only its own data. `None`, with the reason printed, where the emulator is not
+/// installed (`scripts/services/all.sh` leaves `spanner` out of `SIGHTGRAPH_SERVICES`) or
+/// with `SIGHTGRAPH_SKIP_SPANNER=1`; without the test services it panics with what to run.
+pub async fn spanner_settings(prefix: &str) -> Option<crate::config::SpannerSettings> {
+    use crate::graph::spanner::{create_scratch_database, Endpoint};
+    let (Ok(host), Ok(instance)) =
+        (std::env::var("SPANNER_EMULATOR_HOST"), std::env::var("SIGHTGRAPH_SPANNER_INSTANCE"))
+    else {
+        if std::env::var("SIGHTGRAPH_SERVICES").is_ok_and(|s| !s.split(',').any(|s| s == "spanner")) {
+            eprintln!("note: the Cloud Spanner emulator is not installed here; skipping this Spanner test");
+            return None;
+        }
+        if std::env::var("SIGHTGRAPH_SKIP_SPANNER").as_deref() == Ok("1") {
+            eprintln!("note: SIGHTGRAPH_SKIP_SPANNER=1, skipping this Spanner test");
+            return None;
+        }
+        panic!(
+            "SPANNER_EMULATOR_HOST is not set: start the test services with `scripts/services/all.sh up` and load \
+             $SIGHTGRAPH_RUN/services.env, or run `just test` (SIGHTGRAPH_SKIP_SPANNER=1 skips these tests)"
+        );
+    };
+    let database = create_scratch_database(&Endpoint::Emulator(host.clone()), &instance, prefix)
+        .await
+        .unwrap_or_else(|e| panic!("creating a database on the Spanner emulator under {instance}: {e}"));
+    Some(crate::config::SpannerSettings {
+        database: Some(database.to_string()),
+        emulator_host: Some(host),
+        ..Default::default()
+    })
+}

@@ -154,6 +154,55 @@ async fn a_cluster_entry_expires_after_its_ttl() {
 }
 
 /// `scripts/services/redis.sh CMD NAME`, returning the `REDIS_URL` it prints.
+#[tokio::test]
+async fn a_cached_1280_d_object_takes_at_most_8_kb_of_redis_memory() {
+    // Arrange: a 1280-d object in the production format, next to its old JSON form.
+    use shared::domain::{ColorName, FeatureId, ImageId, Label};
+    use shared::schema::{BBox, ColorAttr};
+    let version =
+        ModelVersion::parse(&format!("ssd_mobilenet_v2_coco@1.0.6+mobilenet_v2@{:016x}", random_u64())).unwrap();
+    let id = ObjectId::parse(&format!("{:032x}", random_u64())).unwrap();
+    let object = shared::graph::ObjectFeatures {
+        feature_id: FeatureId::derive(&id, &version),
+        id,
+        image_id: ImageId::of_bytes(b"memory"),
+        label: Label::parse("person").unwrap(),
+        category_id: 1,
+        score: 0.9312,
+        box_px: BBox { x_min: 12.5, y_min: 40.25, x_max: 311.0, y_max: 470.75 },
+        box_norm: BBox { x_min: 0.0195, y_min: 0.0839, x_max: 0.4859, y_max: 0.9807 },
+        color: ColorAttr { name: ColorName::Gray, fraction: 0.4172 },
+        model_version: version,
+        embedding: (0..1280).map(|i| ((i as f32) * 0.37).sin() / 25.0).collect(),
+    };
+    let (key, value) = shared::cache::object_entry(&object);
+    let old_key = format!("{key}:format1");
+    let cache = single();
+    let client = redis::Client::open(env("REDIS_URL")).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+
+    // Act
+    cache.put_many(&[(key.clone(), value.clone())], Duration::from_secs(60)).await.unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&old_key)
+        .arg(serde_json::to_vec(&object).unwrap())
+        .arg("EX")
+        .arg(60)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let usage = |k: String| redis::cmd("MEMORY").arg("USAGE").arg(k).arg("SAMPLES").arg(0).clone();
+    let new: u64 = usage(key.to_string()).query_async(&mut c).await.unwrap();
+    let old: u64 = usage(old_key).query_async(&mut c).await.unwrap();
+
+    // Assert
+    assert!(new <= 8 * 1024, "format 2 takes {new} bytes (format 1: {old})");
+    assert!(old > 2 * new, "the JSON text form took {old} bytes, format 2 {new}");
+    let back = cache.get(&key).await.unwrap().expect("stored");
+    assert_eq!(back, value, "Redis returns the value byte for byte");
+    assert!(shared::cache::CachedObject::parse(back).is_some());
+}
+
 fn redis_script(cmd: &str, name: &str) -> Option<String> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/services/redis.sh");
     let out = Command::new(&script).args([cmd, name]).output().expect("run scripts/services/redis.sh");

@@ -11,6 +11,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 KNATIVE = ROOT / "knative"
 OVERLAYS = ["dev", "prod"]
+# Overlays built on another overlay (same project and images as their base): every generic
+# check runs on them too.
+VARIANTS = ["prod-spanner"]
 FUNCTIONS = ["ingest-trigger", "feature-ingestor", "feature-service", "cache-warmer"]
 # The web UI's Knative Service and image (docker/ui.Dockerfile): static files, no Rust binary.
 UI = "ui"
@@ -33,7 +36,7 @@ def _rendered(name: str) -> tuple:
     return tuple(kustomize(path))
 
 
-@pytest.fixture(params=["base", *OVERLAYS])
+@pytest.fixture(params=["base", *OVERLAYS, *VARIANTS])
 def rendered(request) -> list[dict]:
     """Objects of the base and of each overlay (parametrised)."""
     return [dict(o) for o in _rendered(request.param)]

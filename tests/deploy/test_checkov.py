@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import KNATIVE, OVERLAYS, ROOT, rendered_overlay
+from conftest import KNATIVE, OVERLAYS, ROOT, VARIANTS, rendered_overlay
 
 
 def checkov(directory: Path, framework: str) -> dict:
@@ -45,7 +45,7 @@ def test_checkov_finds_nothing_unjustified(framework, path):
 
 
 def test_checkov_finds_nothing_unjustified_in_rendered_manifests(tmp_path):
-    for overlay in OVERLAYS:
+    for overlay in [*OVERLAYS, *VARIANTS]:
         (tmp_path / f"{overlay}.yaml").write_text(yaml.safe_dump_all(rendered_overlay(overlay)))
     (tmp_path / "cv-processor-job.yaml").write_text((KNATIVE / "examples/cv-processor-job.yaml").read_text())
     report = checkov(tmp_path, "kubernetes")

@@ -248,25 +248,30 @@ def test_config_map_holds_the_job_template_settings(rendered):
     data = cm["data"]
     for key in ("LAUNCHER", "JOB_NAMESPACE", "JOB_IMAGE", "JOB_SERVICE_ACCOUNT", "JOB_GPU_COUNT",
                 "JOB_CPU_REQUEST", "JOB_MEMORY_REQUEST", "JOB_MEMORY_LIMIT", "JOB_BACKOFF_LIMIT",
-                "JOB_TTL_SECONDS", "JOB_SINK", "JOB_NODE_SELECTOR", "JOB_RUST_LOG",
+                 "JOB_TTL_SECONDS", "JOB_PUBSUB_TOPIC", "JOB_NODE_SELECTOR", "JOB_RUST_LOG",
                 "RUST_LOG", "LOG_FORMAT", "NEO4J_URI", "NEO4J_USER", "NEO4J_DATABASE", "FEATURE_SET",
                 "CACHE_TTL_SECONDS", "WARM_LIMIT"):
         assert data.get(key), f"ConfigMap lacks {key}"
     assert data["LAUNCHER"] == "kubernetes"
     functions_ns = cm["metadata"]["namespace"]
     assert data["JOB_NAMESPACE"] == JOBS_NAMESPACE != functions_ns, "the Jobs run in a namespace of their own"
-    assert data["JOB_SINK"].endswith(f"/{functions_ns}/default"), "JOB_SINK must be the functions' broker"
+    assert "JOB_SINK" not in data, "Jobs hand their documents over through Pub/Sub, not the broker"
+    assert int(data["JOB_ACTIVE_DEADLINE_SECONDS"]) > 0
+    topic = re.fullmatch(r"projects/([a-z0-9-]+)/topics/(.+)-features-extracted", data["JOB_PUBSUB_TOPIC"])
+    assert topic and topic.group(2) == topic.group(1), data["JOB_PUBSUB_TOPIC"]  # terraform: ${local.name}-…
+    assert data["PUBSUB_DEAD_LETTER_TOPIC"] == data["JOB_PUBSUB_TOPIC"].replace("-features-extracted",
+                                                                               "-features-dead-letter")
     job_accounts = {s["metadata"]["name"] for s in of_kind(rendered, "ServiceAccount")
                     if s["metadata"]["namespace"] == data["JOB_NAMESPACE"]}
     assert data["JOB_SERVICE_ACCOUNT"] in job_accounts, "the Job's account lives in the Jobs' namespace"
     assert "JOB_NEO4J_SECRET" not in data, "the Job gets no Neo4j password"
 
 
-def test_job_launcher_role_may_only_create_jobs_in_the_jobs_namespace(rendered):
+def test_job_launcher_role_may_only_create_and_read_jobs_in_the_jobs_namespace(rendered):
     role = by_name(of_kind(rendered, "Role"), "sightgraph-job-launcher")
     assert role["metadata"]["namespace"] == JOBS_NAMESPACE
-    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create"]}], \
-        "the launcher only POSTs Jobs (launcher.rs create_job; 409 means it exists)"
+    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get"]}], \
+        "the launcher POSTs Jobs and GETs one that exists (launcher.rs create_job, existing_job)"
     assert not of_kind(rendered, "ClusterRole") and not of_kind(rendered, "ClusterRoleBinding")
     binding = by_name(of_kind(rendered, "RoleBinding"), "sightgraph-job-launcher")
     assert binding["metadata"]["namespace"] == JOBS_NAMESPACE
@@ -288,16 +293,15 @@ def test_no_account_but_ingest_trigger_s_mounts_an_api_token(rendered):
 
 
 def test_triggers_filter_on_the_event_types_and_dead_letter(rendered):
-    triggers = {t["spec"]["subscriber"]["ref"]["name"]: t for t in of_kind(rendered, "Trigger")}
+    triggers = {(t["spec"]["subscriber"]["ref"]["name"], t["spec"]["filter"]["attributes"]["type"]): t
+                for t in of_kind(rendered, "Trigger")}
     expected = {
-        "ingest-trigger": "google.cloud.storage.object.v1.finalized",
-        "feature-ingestor": "dev.sightgraph.features.extracted",
-        "cache-warmer": "dev.knative.sources.ping",
+        ("ingest-trigger", "google.cloud.storage.object.v1.finalized"),
+        ("ingest-trigger", "google.cloud.storage.object.v1.deleted"),
+        ("cache-warmer", "dev.knative.sources.ping"),
     }
-    assert set(triggers) == set(expected)
-    for target, ce_type in expected.items():
-        t = triggers[target]
-        assert t["spec"]["filter"]["attributes"]["type"] == ce_type
+    assert set(triggers) == expected
+    for t in triggers.values():
         delivery = t["spec"]["delivery"]
         assert delivery["deadLetterSink"]["ref"]["name"] == "dead-letter"
         assert delivery["retry"] >= 1 and delivery["backoffPolicy"] in ("exponential", "linear")
@@ -305,6 +309,34 @@ def test_triggers_filter_on_the_event_types_and_dead_letter(rendered):
     (broker,) = of_kind(rendered, "Broker")
     assert broker["spec"]["delivery"]["deadLetterSink"]["ref"]["name"] == "dead-letter"
     assert by_name(ksvcs(rendered), "dead-letter")
+
+
+def test_no_trigger_carries_the_feature_documents(rendered):
+    # They go through Pub/Sub (JOB_PUBSUB_TOPIC -> push subscription -> POST /pubsub/push).
+    types = {t["spec"]["filter"]["attributes"]["type"] for t in of_kind(rendered, "Trigger")}
+    assert "dev.sightgraph.features.extracted" not in types
+    assert not [t for t in of_kind(rendered, "Trigger") if t["spec"]["subscriber"]["ref"]["name"] == "feature-ingestor"]
+
+
+def test_the_prod_broker_keeps_its_events_in_replicated_kafka_not_in_memory():
+    objs = rendered_overlay("prod")
+    (broker,) = of_kind(objs, "Broker")
+    assert broker["metadata"]["annotations"]["eventing.knative.dev/broker.class"] == "Kafka"
+    ref = broker["spec"]["config"]
+    assert (ref["kind"], ref["namespace"]) == ("ConfigMap", broker["metadata"]["namespace"])
+    config = by_name(of_kind(objs, "ConfigMap"), ref["name"])["data"]
+    assert config["bootstrap.servers"] and int(config["default.topic.replication.factor"]) >= 3
+    dev_broker, = of_kind(rendered_overlay("dev"), "Broker")
+    assert dev_broker["metadata"]["annotations"]["eventing.knative.dev/broker.class"] == "MTChannelBasedBroker"
+
+
+def test_feature_ingestor_takes_only_pubsub_pushes_as_its_own_identity(rendered):
+    svc = by_name(ksvcs(rendered), "feature-ingestor")
+    spec = svc["spec"]["template"]["spec"]
+    env = {e["name"]: e for e in spec["containers"][0]["env"]}
+    assert env["PUBSUB_PUSH_ONLY"]["value"] == "true", "public for Pub/Sub, so POST / must be closed"
+    assert spec["serviceAccountName"] == "sightgraph-feature-ingestor"
+    assert by_name(of_kind(rendered, "ServiceAccount"), "sightgraph-feature-ingestor")["automountServiceAccountToken"] is False
 
 
 def test_ping_source_reaches_cache_warmer_through_its_trigger(rendered):
@@ -337,9 +369,11 @@ def test_overlays_use_registry_images_and_a_matching_job_image(overlay):
     (cm,) = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
     assert cm["data"]["JOB_IMAGE"] == images["feature-service"].replace("feature-service:", "cv-processor:")
     assert len(tags) == 1
-    sa = by_name(of_kind(objs, "ServiceAccount"), "sightgraph-cv-processor")
-    assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == (
-        f"sightgraph-cv-processor@sightgraph-{overlay}.iam.gserviceaccount.com")
+    for name in ("sightgraph-cv-processor", "sightgraph-feature-ingestor"):
+        sa = by_name(of_kind(objs, "ServiceAccount"), name)
+        assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == (
+            f"{name}@sightgraph-{overlay}.iam.gserviceaccount.com")
+    assert cm["data"]["JOB_PUBSUB_TOPIC"].startswith(f"projects/sightgraph-{overlay}/topics/sightgraph-{overlay}-")
 
 
 def test_visibility_event_consumers_are_cluster_local_and_prod_api_and_ui_too():
@@ -348,18 +382,20 @@ def test_visibility_event_consumers_are_cluster_local_and_prod_api_and_ui_too():
             local = svc["metadata"]["labels"].get("networking.knative.dev/visibility") == "cluster-local"
             if svc["metadata"]["name"] in ("feature-service", UI):
                 assert local == (overlay == "prod"), (overlay, svc["metadata"]["name"])
+            elif svc["metadata"]["name"] == "feature-ingestor":
+                assert not local, "Pub/Sub pushes to it from outside the cluster"
             else:
                 assert local, svc["metadata"]["name"]
 
 
-def test_pubsub_push_component_exposes_only_ingest_trigger(tmp_path):
+def test_pubsub_push_component_exposes_only_the_push_receivers(tmp_path):
     (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
         "resources": [relative(KNATIVE / "overlays/prod", tmp_path)],
         "components": [relative(KNATIVE / "components/pubsub-push", tmp_path)],
     }))
     public = {s["metadata"]["name"] for s in ksvcs(kustomize(tmp_path))
               if "networking.knative.dev/visibility" not in s["metadata"]["labels"]}
-    assert public == {"ingest-trigger"}
+    assert public == {"ingest-trigger", "feature-ingestor"}
 
 
 def job_name(bucket: str, name: str, generation: int | None) -> str:
@@ -397,8 +433,9 @@ def test_example_job_agrees_with_the_config_map_and_the_gpu_pool():
     assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert pod["nodeSelector"] == dict(p.split("=", 1) for p in cm["JOB_NODE_SELECTOR"].split(","))
     env = {e["name"]: e for e in c["env"]}
-    assert [e["name"] for e in c["env"]] == ["K_SINK", "RUST_LOG", "LOG_FORMAT"], "no Neo4j settings, no Secret"
-    assert env["K_SINK"]["value"] == cm["JOB_SINK"]
+    assert [e["name"] for e in c["env"]] == ["CV_PUBSUB_TOPIC", "RUST_LOG", "LOG_FORMAT"], "no Neo4j settings, no Secret"
+    assert env["CV_PUBSUB_TOPIC"]["value"] == cm["JOB_PUBSUB_TOPIC"]
+    assert spec["activeDeadlineSeconds"] == int(cm["JOB_ACTIVE_DEADLINE_SECONDS"])
     assert env["RUST_LOG"]["value"] == cm["JOB_RUST_LOG"]
     assert "secretKeyRef" not in json.dumps(job) and "envFrom" not in c
     policy = by_name(of_kind(rendered_overlay("dev"), "NetworkPolicy"), "cv-processor-jobs")
@@ -414,7 +451,7 @@ def test_example_job_is_named_and_labelled_as_ingest_trigger_builds_it():
     bucket, rest = uri.removeprefix("gs://").split("/", 1)
     name, generation = rest.split("#")
     assert meta["name"] == job_name(bucket, name, int(generation))
-    assert c["args"] == ["--image-uri", uri, "--job-id", meta["name"], "--sink", cm["JOB_SINK"]]
+    assert c["args"] == ["--image-uri", uri, "--job-id", meta["name"], "--publish", cm["JOB_PUBSUB_TOPIC"]]
     assert meta["labels"] == {
         "app.kubernetes.io/name": "cv-processor",
         "app.kubernetes.io/part-of": "sightgraph",
@@ -425,9 +462,40 @@ def test_example_job_is_named_and_labelled_as_ingest_trigger_builds_it():
     assert c["imagePullPolicy"] == "IfNotPresent"
 
 
+def test_example_job_fails_at_once_on_bad_input_and_retries_only_transient_failures():
+    spec = example_job()["spec"]
+    rules = spec["podFailurePolicy"]["rules"]
+    assert [r["action"] for r in rules] == ["Ignore", "FailJob", "Count"]
+    assert rules[0]["onPodConditions"] == [{"type": "DisruptionTarget", "status": "True"}]
+    assert rules[1]["onExitCodes"] == {"containerName": "cv-processor", "operator": "In", "values": [64, 65, 78]}
+    assert rules[2]["onExitCodes"] == {"containerName": "cv-processor", "operator": "In", "values": [75]}
+    assert spec["template"]["spec"]["restartPolicy"] == "Never", "podFailurePolicy requires it"
+
+
 def test_the_job_name_rule_matches_a_name_ingest_trigger_really_gave():
     # From the emulator end-to-end run (tests/e2e): gs://e2e-raw-images/photos/dog.jpg#1795610223926719.
     assert job_name("e2e-raw-images", "photos/dog.jpg", 1795610223926719) == "cv-dog-jpg-40df025f191ddf3f"
+
+
+def test_prod_spanner_switches_every_function_to_the_terraform_database_with_workload_identity():
+    objs = rendered_overlay("prod-spanner")
+    (cm,) = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    # terraform/spanner.tf: instance "<local.name>-graph" (local.name = sightgraph-<environment>), database "sightgraph".
+    assert cm["data"]["SPANNER_DATABASE"] == "projects/sightgraph-prod/instances/sightgraph-prod-graph/databases/sightgraph"
+    assert cm["data"]["SPANNER_VECTOR_SEARCH"] in ("exact", "approx")
+    assert "SPANNER_EMULATOR_HOST" not in cm["data"], "production talks to Cloud Spanner with credentials"
+    gsa = "sightgraph-runtime@sightgraph-prod.iam.gserviceaccount.com"
+    accounts = {s["spec"]["template"]["spec"]["serviceAccountName"] for s in ksvcs(objs) if s["metadata"]["name"] in FUNCTIONS}
+    assert accounts == {"sightgraph-runtime", "sightgraph-ingest-trigger"}
+    for name in accounts:
+        sa = by_name(of_kind(objs, "ServiceAccount"), name)
+        assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == gsa, name
+    # Everything else is prod's: same images, same Services, same config apart from SPANNER_*.
+    prod = rendered_overlay("prod")
+    (prod_cm,) = [c for c in of_kind(prod, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    assert {k: v for k, v in cm["data"].items() if not k.startswith("SPANNER_")} == prod_cm["data"]
+    strip = lambda svc: json.dumps(svc["spec"]["template"]["spec"]["containers"][0]["image"])
+    assert [strip(s) for s in ksvcs(objs)] == [strip(s) for s in ksvcs(prod)]
 
 
 def backfill_job() -> dict:
@@ -463,17 +531,17 @@ def test_the_backfill_job_agrees_with_the_config_map_and_the_per_image_job():
     for key in ("securityContext", "tolerations", "nodeSelector", "restartPolicy", "enableServiceLinks"):
         assert pod[key] == single_pod[key], key
     assert c["securityContext"] == single_c["securityContext"]
-    assert c["args"][c["args"].index("--sink") + 1] == cm["JOB_SINK"]
-    assert [e["name"] for e in c["env"]] == ["K_SINK", "RUST_LOG", "LOG_FORMAT"], "no Neo4j settings, no Secret"
+    assert c["args"][c["args"].index("--publish") + 1] == cm["JOB_PUBSUB_TOPIC"], "documents through Pub/Sub"
+    assert [e["name"] for e in c["env"]] == ["CV_PUBSUB_TOPIC", "RUST_LOG", "LOG_FORMAT"], "no Neo4j settings, no Secret"
     policy = by_name(of_kind(rendered_overlay("dev"), "NetworkPolicy"), "cv-processor-jobs")
     assert policy["spec"]["podSelector"].get("matchLabels", {}).items() <= job["spec"]["template"]["metadata"]["labels"].items()
 
 
-def test_the_backfill_launcher_may_only_create_and_list_jobs_in_the_jobs_namespace(rendered):
+def test_the_backfill_launcher_may_only_create_read_and_list_jobs_in_the_jobs_namespace(rendered):
     role = by_name(of_kind(rendered, "Role"), "sightgraph-backfill-launcher")
     assert role["metadata"]["namespace"] == JOBS_NAMESPACE == backfill_job()["metadata"]["namespace"]
-    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "list"]}], \
-        "functions/backfill launch/kubernetes.rs: list (a run still going) and create, nothing else"
+    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list"]}], \
+        "functions/backfill launch/kubernetes.rs: list (a run still going), create, get (one that exists)"
     binding = by_name(of_kind(rendered, "RoleBinding"), "sightgraph-backfill-launcher")
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
     (subject,) = binding["subjects"]

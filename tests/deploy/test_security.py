@@ -149,6 +149,20 @@ def test_ingest_trigger_verifies_pushes_from_the_project_s_push_account(overlay)
     assert re.search(r'account_id\s*=\s*"\$\{local\.name\}-pubsub-push"', (ROOT / "terraform/iam.tf").read_text())
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_feature_ingestor_verifies_pushes_for_its_own_url(overlay):
+    objs = rendered_overlay(overlay)
+    (cm,) = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"].startswith("sightgraph-config")]
+    (c,) = by_name(ksvcs(objs), "feature-ingestor")["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in c.get("env", [])}
+    audience = env["PUSH_AUTH_AUDIENCE"]
+    # terraform pubsub.tf: the documents' push subscription signs for var.features_push_endpoint.
+    assert audience.startswith("https://feature-ingestor.") and audience.endswith("/pubsub/push"), audience
+    assert audience != cm["data"]["PUSH_AUTH_AUDIENCE"], "a token for ingest-trigger's URL must not pass here"
+    assert env["PUBSUB_PUSH_ONLY"] == "true"
+    assert "PUSH_AUTH_DISABLED" not in env
+
+
 def test_no_manifest_switches_push_verification_off():
     for path in KNATIVE.rglob("*"):
         if path.is_file():

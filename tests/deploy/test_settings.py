@@ -14,6 +14,8 @@ SETTINGS_STRUCTS = [
     ("shared/src/config.rs", "SqliteSettings", "SQLITE_"),
     ("shared/src/config.rs", "RedisSettings", "REDIS_"),
     ("shared/src/config.rs", "CacheSettings", "CACHE_"),
+    ("shared/src/config.rs", "LocationSettings", ""),
+    ("shared/src/config.rs", "SpannerSettings", "SPANNER_"),
     ("functions/ingest-trigger/src/settings.rs", "LauncherChoice", ""),
     ("functions/ingest-trigger/src/settings.rs", "RouteVars", ""),
     ("functions/ingest-trigger/src/settings.rs", "LocalSettings", "LOCAL_"),
@@ -22,6 +24,7 @@ SETTINGS_STRUCTS = [
     ("functions/cache-warmer/src/app.rs", "WarmVars", "WARM_"),
     ("shared/src/auth/settings.rs", "PushAuthSettings", "PUSH_AUTH_"),
     ("functions/backfill/src/settings.rs", "BackfillSettings", "BACKFILL_"),
+    ("shared/src/pubsub/settings.rs", "PubSubSettings", "PUBSUB_"),
 ]
 CV_PROCESSOR_CLI = "functions/cv-processor/src/cli.rs"
 # Read outside the structs: tracing's filter (shared/src/telemetry.rs).
@@ -58,7 +61,8 @@ def test_the_settings_structs_are_found_and_name_the_known_variables():
     for expected in ("PORT", "FEATURE_SET", "NEO4J_URI", "REDIS_TIMEOUT_MS", "CACHE_TTL_SECONDS", "LAUNCHER",
                      "JOB_NODE_SELECTOR", "ADMIN_TOKEN", "ACTIVE_VERSION_TTL_SECONDS", "WARM_LIMIT",
                      "ORT_DYLIB_PATH", "SIGHTGRAPH_MODEL_DIR", "GCS_BASE_URL", "ADMIN_TOKENS",
-                     "PUSH_AUTH_AUDIENCE", "PUSH_AUTH_SERVICE_ACCOUNT"):
+                     "PUSH_AUTH_AUDIENCE", "PUSH_AUTH_SERVICE_ACCOUNT", "SPANNER_DATABASE",
+                     "SPANNER_VECTOR_SEARCH", "SPANNER_EMULATOR_HOST"):
         assert expected in names, expected
 
 
@@ -89,3 +93,11 @@ def test_each_function_gets_the_neo4j_password_when_the_config_names_neo4j(rende
     env = {e["name"]: e for e in container.get("env", [])}
     assert "NEO4J_PASSWORD" in env, f"{function} would exit: NEO4J_URI is set but NEO4J_PASSWORD is not"
     assert env["NEO4J_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "sightgraph-neo4j", "key": "password"}
+
+
+def test_the_cluster_config_names_the_allowed_buckets_and_no_development_root(rendered):
+    # shared/src/domain/location_policy.rs: without LOCAL_BUCKET_ROOT, ALLOWED_BUCKETS is required.
+    config = function_config(rendered)
+    buckets = [b.strip() for b in config.get("ALLOWED_BUCKETS", "").split(",") if b.strip()]
+    assert buckets, "ALLOWED_BUCKETS must list the raw-images bucket, or every function refuses to start"
+    assert "LOCAL_BUCKET_ROOT" not in config, "LOCAL_BUCKET_ROOT makes a function a development one"

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from harness import PROJECT, Stack, base_env, binary, http, ok, parse_env, script
+from harness import E2E_BUCKET, PROJECT, Stack, base_env, binary, http, ok, parse_env, script
 
 
 @pytest.fixture
@@ -57,7 +57,9 @@ def stack(tmp_path, pubsub_host):
         s.gcs_url = parse_env(started.stdout)["FAKE_GCS_URL"]
         # NB: one SQLite file for both, as both share Neo4j in the cluster: ingest-trigger
         # deduplicates by content hash against what feature-ingestor wrote.
-        graph_env = {**base_env(), "SQLITE_PATH": str(sqlite)}
+        # The emulator signs no push tokens, so verification is off as in development.
+        graph_env = {**base_env(), "SQLITE_PATH": str(sqlite), "ALLOWED_BUCKETS": E2E_BUCKET,
+                     "PUSH_AUTH_DISABLED": "true"}
         ingestor = s.serve("feature-ingestor", graph_env)
         s.ingest_url = s.serve("ingest-trigger", {
             **graph_env,

@@ -20,6 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "scripts" / "services"
 PROJECT = os.environ.get("PUBSUB_PROJECT_ID", "sightgraph-test")
+# The bucket the test uploads to, and so the functions' ALLOWED_BUCKETS.
+E2E_BUCKET = "e2e-raw-images"
 # Variables the functions read that a developer's shell or services.env may hold: the
 # children get a clean environment so that, e.g., NEO4J_URI cannot swap the graph store.
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "TMPDIR", "LD_LIBRARY_PATH", "RUST_BACKTRACE")

@@ -3,7 +3,7 @@ import base64
 import json
 from collections import Counter
 
-from harness import ROOT, wait_for
+from harness import E2E_BUCKET, ROOT, wait_for
 
 PHOTO = ROOT / "fixtures/gcs/sightgraph-raw/photos/dog.jpg"
 REFERENCE = ROOT / "fixtures/reference/detections.json"
@@ -30,7 +30,7 @@ def acknowledged(stack, message_id: str) -> list[str] | None:
 
 def test_an_uploaded_image_is_processed_once_and_a_duplicate_publish_changes_nothing(stack):
     # Arrange
-    bucket, name = "e2e-raw-images", "photos/dog.jpg"
+    bucket, name = E2E_BUCKET, "photos/dog.jpg"
     stack.create_bucket(bucket)
 
     # Act: upload through fake-gcs's own API; it publishes OBJECT_FINALIZE, the push

@@ -77,10 +77,16 @@ function handleApi(fx, graph, method, url, body) {
         }
       }
     }
-    const offset = body.offset ?? 0;
+    // Pages by key like the real API: sorted by image, subject and object id, starting after `cursor`.
+    const key = (m) => `${m.image.id}.${m.subject.id}.${m.object.id}`;
+    matches.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const start = body.cursor ? matches.findIndex((m) => key(m) > body.cursor) : 0;
+    const rest = start < 0 ? [] : matches.slice(start);
     const limit = body.limit ?? 20;
+    const page = rest.slice(0, limit);
+    const truncated = rest.length > limit;
     return {
-      json: { model_version: MODEL_VERSION, matches: matches.slice(offset, offset + limit), truncated: matches.length > offset + limit },
+      json: { model_version: MODEL_VERSION, matches: page, truncated, next_cursor: truncated ? key(page[page.length - 1]) : null },
     };
   }
   if (method === 'GET' && (m = path.match(/^\/graph\/node\/([^/]+)$/))) {

@@ -38,6 +38,7 @@ fn image(objects: Vec<ObjectFeatures>, v: &str) -> ImageFeatures {
             content_type: "image/jpeg".into(),
             sha256: ImageId::of_bytes(b"img").to_string(),
             md5_hash: "x".into(),
+            deleted_at: None,
             locations: vec![],
         },
         model_version: version(v),

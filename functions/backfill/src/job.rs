@@ -4,7 +4,7 @@
 //! the per-image Job's (ingest-trigger `build_job`): same namespace, account, hardening,
 //! GPU request and no Secret; so is the pod failure policy.
 
-use ingest_trigger::kubernetes::JobTemplate;
+use ingest_trigger::kubernetes::{JobOutput, JobTemplate};
 use k8s_openapi::api::batch::v1::{
     Job, JobSpec, PodFailurePolicy, PodFailurePolicyOnExitCodesRequirement, PodFailurePolicyOnPodConditionsPattern,
     PodFailurePolicyRule,
@@ -136,6 +136,11 @@ pub fn build_indexed_job(template: &JobTemplate, job: &BackfillJob<'_>) -> Job {
 
 fn container(template: &JobTemplate, job: &BackfillJob<'_>) -> Container {
     let m = job.manifest;
+    // NB: documents go where the per-image Job sends them: the topic, or the sink URL.
+    let output = match &template.output {
+        JobOutput::PubSub(topic) => ("--publish", topic.as_str(), "CV_PUBSUB_TOPIC"),
+        JobOutput::Sink(url) => ("--sink", url.as_str(), "K_SINK"),
+    };
     let args = [
         "batch",
         "--root",
@@ -144,8 +149,8 @@ fn container(template: &JobTemplate, job: &BackfillJob<'_>) -> Container {
         m.run.as_str(),
         "--batch-size",
         &job.batch_size.to_string(),
-        "--sink",
-        &template.sink,
+        output.0,
+        output.1,
     ]
     .map(str::to_owned)
     .to_vec();
@@ -168,11 +173,7 @@ fn container(template: &JobTemplate, job: &BackfillJob<'_>) -> Container {
         args: Some(args),
         // NB: like the per-image Job: no graph settings and no Secret; JOB_COMPLETION_INDEX
         // (the shard) is set by Kubernetes in every pod of an Indexed Job.
-        env: Some(vec![
-            plain("K_SINK", &template.sink),
-            plain("RUST_LOG", &template.rust_log),
-            plain("LOG_FORMAT", "json"),
-        ]),
+        env: Some(vec![plain(output.2, output.1), plain("RUST_LOG", &template.rust_log), plain("LOG_FORMAT", "json")]),
         resources: Some(ResourceRequirements { requests: Some(requests), limits: Some(limits), ..Default::default() }),
         security_context: Some(SecurityContext {
             run_as_non_root: Some(true),

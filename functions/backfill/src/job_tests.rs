@@ -1,6 +1,6 @@
 use super::*;
 use chrono::TimeZone;
-use ingest_trigger::kubernetes::Quantity as Qty;
+use ingest_trigger::kubernetes::{JobOutput, Quantity as Qty};
 use shared::backfill::{RunId, Scope, MANIFEST_SCHEMA};
 use shared::domain::{FeatureSetName, ModelVersion};
 
@@ -15,7 +15,8 @@ pub(crate) fn template() -> JobTemplate {
         memory_limit: Qty::parse("8Gi").unwrap(),
         backoff_limit: 2,
         ttl_seconds: 3600,
-        sink: "http://broker/sightgraph/default".into(),
+        output: JobOutput::Sink("http://broker/sightgraph/default".into()),
+        active_deadline_seconds: 1800,
         node_selector: BTreeMap::from([("cloud.google.com/gke-accelerator".into(), "nvidia-tesla-t4".into())]),
         rust_log: "info".into(),
     }
@@ -163,7 +164,9 @@ const EXAMPLE_HEADER: &str = "\
 #[test]
 fn the_example_indexed_job_in_knative_examples_is_exactly_what_the_launcher_builds() {
     let mut template = template();
-    template.sink = "http://broker-ingress.knative-eventing.svc.cluster.local/sightgraph/default".into();
+    // NB: the dev overlay's JOB_PUBSUB_TOPIC: the Jobs hand documents over through Pub/Sub.
+    let topic = "projects/sightgraph-dev/topics/sightgraph-dev-features-extracted";
+    template.output = JobOutput::PubSub(shared::pubsub::TopicName::parse(topic).unwrap());
     let m = manifest();
     let job = build_indexed_job(
         &template,

@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use crate::batch::BatchArgs;
 use crate::bench::BenchArgs;
 use crate::config::{Config, Limits, StorageConfig, Thresholds};
-use crate::sink::{Sink, SinkMode};
+use crate::sink::{Sink, SinkMode, TopicSink};
 use crate::{Error, Processor, Result};
+use shared::storage::LocalFiles;
 
 const ENV_HELP: &str = "\
 Environment (each option above also names its variable):
@@ -20,6 +21,8 @@ Environment (each option above also names its variable):
   LOCAL_BUCKET_ROOT     development: read gs://BUCKET/NAME from LOCAL_BUCKET_ROOT/BUCKET/NAME
   GCS_BASE_URL          GCS endpoint override, e.g. a fake-gcs-server at http://127.0.0.1:4443 (dummy token)
   K_SINK                CloudEvent sink URL (Knative SinkBinding sets it)
+  CV_PUBSUB_TOPIC       Pub/Sub topic to publish the document to (projects/P/topics/T); exit 0 only once stored
+  PUBSUB_EMULATOR_HOST  host:port of the Pub/Sub emulator (tests, the local stack); no credentials are sent
   JOB_ID                job id recorded in lineage and in the event id (else a random UUID)
   RUST_LOG              log filter (default info); logs go to stderr
   LOG_FORMAT            json (cluster) or pretty (default)
@@ -41,8 +44,15 @@ pub struct Cli {
     #[arg(long, env = "CV_OUT")]
     pub out: Option<PathBuf>,
     /// POST the document as a CloudEvent to this URL.
-    #[arg(long, env = "K_SINK")]
+    #[arg(long, env = "K_SINK", conflicts_with = "publish")]
     pub sink: Option<String>,
+    /// Publish the document to this Pub/Sub topic (projects/P/topics/T), CloudEvent
+    /// attributes as `ce-*` message attributes; exit 0 only once Pub/Sub has stored it.
+    #[arg(long, env = "CV_PUBSUB_TOPIC")]
+    pub publish: Option<String>,
+    /// Pub/Sub emulator (host:port) for --publish; unset: the real API with Application Default Credentials.
+    #[arg(long, env = "PUBSUB_EMULATOR_HOST")]
+    pub pubsub_emulator_host: Option<String>,
     /// CloudEvents content mode for --sink.
     #[arg(long, env = "CV_SINK_MODE", value_enum, default_value_t = SinkMode::Binary)]
     pub sink_mode: SinkMode,
@@ -87,6 +97,9 @@ pub struct PipelineArgs {
     /// Largest image decoded, in pixels (width × height), checked from the header.
     #[arg(long, env = "CV_MAX_PIXELS", default_value_t = Limits::default().max_pixels)]
     pub max_pixels: u64,
+    /// Most objects kept per image, best scores first (1..=100); relations join only these.
+    #[arg(long, env = "CV_MAX_DETECTIONS", default_value_t = Limits::default().max_detections)]
+    pub max_detections: usize,
     /// ONNX Runtime intra-op threads per model (0: ONNX Runtime's default).
     #[arg(long, env = "CV_THREADS", default_value_t = 0)]
     pub threads: usize,
@@ -112,10 +125,13 @@ impl PipelineArgs {
         config.cpu_only = self.cpu_only;
         config.thresholds =
             Thresholds { score: self.score_threshold, nms_iou: self.nms_iou, near: self.near_threshold };
-        config.limits = Limits { max_bytes: self.max_bytes, max_pixels: self.max_pixels };
+        config.limits =
+            Limits { max_bytes: self.max_bytes, max_pixels: self.max_pixels, max_detections: self.max_detections };
         config.storage = StorageConfig {
             local_bucket_root: self.local_bucket_root.clone(),
             gcs_base_url: self.gcs_base_url.clone(),
+            // NB: the command line names its own file; services read plain paths only under the root.
+            local_files: LocalFiles::Anywhere,
         };
         config.job_id = job_id;
         config.host = host_name();
@@ -171,6 +187,11 @@ pub async fn main() -> i32 {
 
 async fn process(cli: &Cli) -> Result<()> {
     let uri = cli.image_uri.as_deref().expect("clap requires --image-uri without a subcommand");
+    // NB: a bad topic fails before the models load, as a configuration error.
+    let topic = match &cli.publish {
+        Some(topic) => Some(TopicSink::new(topic, publisher_config(cli))?),
+        None => None,
+    };
     let processor = Processor::new(cli.pipeline.to_config(cli.job_id.clone()))?;
     let document = processor.process(uri).await?;
     write(&document, cli.out.as_ref())?;
@@ -178,7 +199,18 @@ async fn process(cli: &Cli) -> Result<()> {
         Sink::new(url, cli.sink_mode).deliver(&document).await?;
         tracing::info!(sink = %url, "document delivered");
     }
+    if let Some(topic) = topic {
+        let message_id = topic.deliver(&document).await?;
+        tracing::info!(%message_id, "document published");
+    }
     Ok(())
+}
+
+fn publisher_config(cli: &Cli) -> shared::pubsub::PublisherConfig {
+    shared::pubsub::PublisherConfig {
+        emulator_host: cli.pubsub_emulator_host.clone().filter(|h| !h.trim().is_empty()),
+        ..Default::default()
+    }
 }
 
 fn write(document: &FeatureDocument, out: Option<&PathBuf>) -> Result<()> {

@@ -21,20 +21,24 @@ impl Default for Thresholds {
     }
 }
 
-/// Limits that reject oversized images before they cost memory.
+/// Limits that reject oversized images before they cost memory, and bound the work per image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest object read, in bytes.
     pub max_bytes: u64,
     /// Largest width × height decoded.
     pub max_pixels: u64,
+    /// Most objects kept per image (the best-scoring ones); relations join only these.
+    pub max_detections: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_bytes: 50 * 1024 * 1024, max_pixels: 40_000_000 }
+        Self { max_bytes: 50 * 1024 * 1024, max_pixels: 40_000_000, max_detections: MAX_OBJECTS }
     }
 }
+
+use shared::schema::MAX_OBJECTS;
 
 pub use shared::storage::StorageConfig;
 
@@ -71,7 +75,8 @@ impl Config {
             cpu_only: false,
             thresholds: Thresholds::default(),
             limits: Limits::default(),
-            storage: StorageConfig::default(),
+            // NB: the processor reads the image it is told to; the trigger only ever names `gs://` objects.
+            storage: StorageConfig { local_files: shared::storage::LocalFiles::Anywhere, ..StorageConfig::default() },
             job_id: None,
             host: "localhost".into(),
         }
@@ -88,6 +93,12 @@ impl Config {
         }
         if self.limits.max_bytes == 0 || self.limits.max_pixels == 0 {
             return Err(Error::config("--max-bytes and --max-pixels must be positive"));
+        }
+        if !(1..=MAX_OBJECTS).contains(&self.limits.max_detections) {
+            return Err(Error::config(format!(
+                "--max-detections (CV_MAX_DETECTIONS) must lie in 1..={MAX_OBJECTS}, got {}",
+                self.limits.max_detections
+            )));
         }
         Ok(())
     }
@@ -117,6 +128,16 @@ mod tests {
         config.thresholds.nms_iou = 1.5;
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("--nms-iou"), "{err}");
+    }
+
+    #[test]
+    fn a_detection_cap_outside_one_to_the_document_maximum_is_rejected_by_name() {
+        for cap in [0, MAX_OBJECTS + 1] {
+            let mut config = Config::new(None, None);
+            config.limits.max_detections = cap;
+            let err = config.validate().unwrap_err().to_string();
+            assert!(err.contains("CV_MAX_DETECTIONS") && err.contains(&format!("got {cap}")), "{err}");
+        }
     }
 
     #[test]

@@ -1,12 +1,19 @@
-//! Decoding with `image`: the header is checked against the limits before any
-//! pixel is decoded, then EXIF orientation is applied and the result is RGB.
+//! Decoding with `image`: decoder limits are in place before the first chunk is
+//! read (a PNG's compressed metadata is measured first, see [`crate::metadata`]),
+//! the header is checked against the pixel limit before any pixel is decoded,
+//! then EXIF orientation is applied and the result is RGB.
 
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits as DecoderLimits, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits as DecoderLimits, RgbImage};
 use std::io::Cursor;
 use tracing::instrument;
 
 use crate::config::Limits;
+use crate::metadata::check_png_metadata;
 use crate::{Error, Result};
+
+/// What decoding may allocate before the dimensions are known: chunk buffers, ICC profile,
+/// EXIF, text chunks, one row; and what a PNG's compressed metadata may inflate to.
+pub const METADATA_BUDGET: u64 = 16 << 20;
 
 /// A decoded, upright RGB image.
 #[derive(Debug, Clone)]
@@ -25,10 +32,24 @@ pub fn decode(uri: &str, bytes: &[u8], limits: &Limits) -> Result<Decoded> {
         .with_guessed_format()
         .map_err(|e| bad(format!("cannot read the header: {e}")))?;
     let format = reader.format().ok_or_else(|| bad("not an image: unrecognised format".into()))?;
-    // NB: our own check below gives the clearer message, so the reader's limits are lifted here
-    // and reinstated on the decoder once the dimensions are known to be acceptable.
-    reader.limits(DecoderLimits::no_limits());
-    let mut decoder = reader.into_decoder().map_err(|e| bad(format!("invalid {format:?} header: {e}")))?;
+    if format == ImageFormat::Png {
+        check_png_metadata(bytes, METADATA_BUDGET).map_err(bad)?;
+    }
+    // NB: `into_decoder` reads every chunk before the pixels (ICC, EXIF, text), so the limits go on
+    // first; the PNG decoder keeps this budget for its own buffers. The pixel limit comes below,
+    // with the clearer message, once the header is known.
+    let side = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
+    let mut before = DecoderLimits::default();
+    before.max_alloc = Some(METADATA_BUDGET);
+    before.max_image_width = Some(side);
+    before.max_image_height = Some(side);
+    reader.limits(before);
+    let mut decoder = reader.into_decoder().map_err(|e| match e {
+        ImageError::Limits(limit) => {
+            bad(format!("{format:?} header or metadata exceeds the decoder's limits: {limit}"))
+        }
+        other => bad(format!("invalid {format:?} header: {other}")),
+    })?;
     let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
     if pixels == 0 {
@@ -84,7 +105,7 @@ mod tests {
 
     #[test]
     fn the_pixel_limit_is_enforced_from_the_header() {
-        let limits = Limits { max_bytes: 1 << 20, max_pixels: 5 };
+        let limits = Limits { max_pixels: 5, ..Limits::default() };
         let err = decode("t", &png(3, 2), &limits).unwrap_err().to_string();
         assert!(err.contains("3x2 = 6 pixels, more than the limit of 5"), "{err}");
     }

@@ -5,7 +5,7 @@
 //! [`models`] defines the [`Detector`]/[`Embedder`] interfaces ([`onnx`] runs
 //! them on ONNX Runtime, checked against [`manifest`]), [`nms`] selects
 //! detections, [`color`] and [`relations`] add attributes, [`document`] derives
-//! ids, and [`sink`] delivers the CloudEvent. [`Processor`] ties them together;
+//! ids, and [`sink`] delivers the CloudEvent (to a URL or a Pub/Sub topic). [`Processor`] ties them together;
 //! [`cli`] is the binary's command line: one image, [`batch`] (a backfill shard) and [`bench`].
 
 pub mod batch;
@@ -18,6 +18,7 @@ pub mod document;
 pub mod error;
 pub mod labels;
 pub mod manifest;
+pub mod metadata;
 pub mod models;
 pub mod nms;
 pub mod onnx;

@@ -62,6 +62,16 @@ pub fn select(raw: &RawDetections, score_threshold: f32, iou_threshold: f32) -> 
     out
 }
 
+/// The first `max` of `detections` (sorted best first by [`select`]): the highest scores.
+// NB: the cap bounds the embedder's batch, the O(n²) relations and the document's size.
+pub fn keep_best(mut detections: Vec<Detection>, max: usize) -> Vec<Detection> {
+    if detections.len() > max {
+        tracing::info!(found = detections.len(), kept = max, "detections capped");
+        detections.truncate(max);
+    }
+    detections
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +107,21 @@ mod tests {
         let r = raw(3, &[([0.0, 0.0, 0.2, 0.2], &[0.0, 0.0, 0.5]), ([0.5, 0.5, 0.7, 0.7], &[0.5, 0.0, 0.0])]);
         let ids: Vec<u32> = select(&r, 0.4, 0.5).iter().map(|d| d.category_id).collect();
         assert_eq!(ids, vec![1, 3]);
+    }
+
+    #[test]
+    fn the_cap_keeps_the_highest_scores() {
+        let rows: Vec<(Corners, Vec<f32>)> = (0..10)
+            .map(|i| ([i as f32 * 0.1, 0.0, i as f32 * 0.1 + 0.05, 0.05], vec![0.5 + i as f32 * 0.04]))
+            .collect();
+        let rows: Vec<(Corners, &[f32])> = rows.iter().map(|(b, s)| (*b, s.as_slice())).collect();
+        let all = select(&raw(1, &rows), 0.4, 0.5);
+
+        let kept = keep_best(all.clone(), 3);
+
+        assert_eq!(all.len(), 10);
+        assert_eq!(kept, all[..3], "the three best");
+        let worst_kept = kept.iter().map(|d| d.score).fold(f32::INFINITY, f32::min);
+        assert!(all[3..].iter().all(|d| d.score < worst_kept), "nothing dropped beats what was kept");
     }
 }

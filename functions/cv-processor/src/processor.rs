@@ -138,7 +138,7 @@ impl Processor {
 
         let clock = Instant::now();
         let raw = self.models.detector.detect(&input)?;
-        let detections = nms::select(&raw, t.score, t.nms_iou);
+        let detections = nms::keep_best(nms::select(&raw, t.score, t.nms_iou), self.config.limits.max_detections);
         timings.detect_ms = ms(clock);
 
         let clock = Instant::now();
@@ -189,7 +189,8 @@ impl Processor {
                 finished_at: Utc::now(),
             },
         };
-        document.validate().map_err(|e| Error::Document(e.to_string()))?;
+        // NB: where the image lives is the receiver's check (`validate` with its policy).
+        document.validate_content().map_err(|e| Error::Document(e.to_string()))?;
         tracing::info!(
             image = %document.image.id,
             objects = document.objects.len(),
@@ -204,3 +205,7 @@ impl Processor {
 fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1e3
 }
+
+#[cfg(test)]
+#[path = "processor_tests.rs"]
+mod tests;

@@ -1,8 +1,11 @@
-//! Delivering the document as a CloudEvent (`dev.sightgraph.features.extracted`)
-//! to a sink URL (Knative's `K_SINK`), retrying transient failures with backoff.
+//! Delivering the document as a CloudEvent (`dev.sightgraph.features.extracted`):
+//! posted to a sink URL (Knative's `K_SINK`) by [`Sink`], or published to a Pub/Sub
+//! topic by [`TopicSink`] (the durable hand-off: done only once Pub/Sub stored it).
+//! Both retry transient failures with backoff.
 
 use cloudevents::binding::reqwest::RequestBuilderExt;
 use cloudevents::{Event, EventBuilder, EventBuilderV10};
+use shared::pubsub::{event_attributes, OutgoingMessage, Publisher, PublisherConfig, TopicName};
 use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
 use std::time::Duration;
 use tracing::instrument;
@@ -32,11 +35,16 @@ pub struct Sink {
     backoff: Duration,
 }
 
-/// The event for a document; its id `<job id>:<image id>` lets consumers spot redeliveries.
+/// The event id `<job id>:<image id>`, which lets consumers spot redeliveries.
+pub fn event_id(document: &FeatureDocument) -> String {
+    format!("{}:{}", document.lineage.job_id, document.image.id)
+}
+
+/// The event for a document.
 pub fn event_for(document: &FeatureDocument) -> Result<Event> {
     let data = serde_json::to_value(document).map_err(|e| Error::Document(e.to_string()))?;
     EventBuilderV10::new()
-        .id(format!("{}:{}", document.lineage.job_id, document.image.id))
+        .id(event_id(document))
         .source(EVENT_SOURCE)
         .ty(EXTRACTED_EVENT_TYPE)
         .subject(document.image.uri.clone())
@@ -92,5 +100,48 @@ impl Sink {
                 .body(serde_json::to_vec(&event).map_err(|e| e.to_string())?),
         };
         request.send().await.map(|r| r.status()).map_err(|e| e.to_string())
+    }
+}
+
+/// The Pub/Sub message for a document: the document JSON as data, the CloudEvent
+/// attributes as `ce-*` message attributes (the CloudEvents Pub/Sub binding, binary mode).
+pub fn message_for(document: &FeatureDocument) -> Result<OutgoingMessage> {
+    let data = serde_json::to_vec(document).map_err(|e| Error::Document(e.to_string()))?;
+    let attributes = event_attributes(
+        &event_id(document),
+        EVENT_SOURCE,
+        EXTRACTED_EVENT_TYPE,
+        Some(&document.image.uri),
+        Some(document.lineage.finished_at),
+    );
+    Ok(OutgoingMessage { data, attributes })
+}
+
+/// A Pub/Sub topic as the sink.
+#[derive(Debug, Clone)]
+pub struct TopicSink {
+    publisher: Publisher,
+}
+
+impl TopicSink {
+    /// A sink publishing to `topic` (`projects/P/topics/T`); through the emulator at
+    /// `emulator_host` when given, else the real API with Application Default Credentials.
+    pub fn new(topic: &str, config: PublisherConfig) -> Result<Self> {
+        let topic = TopicName::parse(topic).map_err(|e| Error::config(format!("--publish: {e}")))?;
+        let publisher = Publisher::new(topic, config).map_err(Error::config)?;
+        Ok(Self { publisher })
+    }
+
+    /// Publishes the document; returns the message id once Pub/Sub has stored it. A
+    /// document too large for Pub/Sub is bad input (65), a refusal such as a missing topic
+    /// or permission a configuration error (78), anything else transient (75).
+    #[instrument(skip_all, fields(topic = %self.publisher.topic(), image = %document.image.id))]
+    pub async fn deliver(&self, document: &FeatureDocument) -> Result<String> {
+        let message = message_for(document)?;
+        self.publisher.publish(&message).await.map_err(|e| match e {
+            shared::Error::Invalid(why) => Error::bad_input(&document.image.uri, why),
+            shared::Error::Backend { message, .. } => Error::config(format!("Pub/Sub refused the document: {message}")),
+            other => Error::Delivery { target: self.publisher.topic().to_string(), message: other.to_string() },
+        })
     }
 }

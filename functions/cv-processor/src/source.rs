@@ -39,7 +39,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("empty"), b"").unwrap();
         std::fs::write(dir.path().join("big"), [0u8; 64]).unwrap();
-        let source = ObjectSource::default();
+        let source = ObjectSource::new(crate::Config::new(None, None).storage);
         let cases = [("missing", "not found"), ("empty", "empty"), ("big", "more than the limit")];
         for (file, why) in cases {
             let uri = ObjectUri::Local(dir.path().join(file));

@@ -3,15 +3,19 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use shared::auth::{PushAuth, PushAuthSettings};
 use shared::cache::SharedCache;
 use shared::cloudevent::CloudEvent;
-use shared::config::{connect_cache, connect_graph, CacheConfig, GraphSettings, ServerSettings};
-use shared::domain::FeatureSetName;
+use shared::config::{connect_cache, connect_graph, CacheConfig, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
-use shared::http::{with_ops, ApiError, Application};
+use shared::http::{with_ops_limited, ApiError, Application};
+use shared::pubsub::{PubSubSettings, Publisher};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::handler::{handle, parse_document, Outcome};
+use crate::push::push_routes;
 
 /// Everything the binary reads from the environment, loaded once.
 #[derive(Debug, Clone)]
@@ -22,6 +26,12 @@ pub struct Settings {
     pub graph: GraphSettings,
     /// REDIS_* / CACHE_*.
     pub cache: CacheConfig,
+    /// PUBSUB_*: the emulator, the dead-letter topic, push-only.
+    pub pubsub: PubSubSettings,
+    /// PUSH_AUTH_*: what the push subscription's OIDC token must say.
+    pub push_auth: PushAuthSettings,
+    /// ALLOWED_BUCKETS / LOCAL_BUCKET_ROOT, validated.
+    pub locations: LocationPolicy,
 }
 
 impl Settings {
@@ -31,9 +41,20 @@ impl Settings {
             server: ServerSettings::from_env()?,
             graph: GraphSettings::from_env()?,
             cache: CacheConfig::from_env()?,
+            pubsub: PubSubSettings::from_env()?,
+            push_auth: PushAuthSettings::from_env()?,
+            locations: LocationSettings::from_env()?.policy()?,
         })
     }
 }
+
+/// Largest request body the ingestor accepts: the largest document `cv-processor` can emit, with margin.
+// NB: at the cap of `shared::schema::MAX_OBJECTS` (100) objects with 1280-d embeddings, every
+// float at a long JSON spelling (`-1.2345679e-10,`: 1.9 MB of vectors) and both relations (NEAR
+// and OVERLAPS) for each of the 4950 pairs, a document is 4.35 MB as structured-mode JSON
+// (measured by `tests/api/limits.rs`); 10 MiB leaves a margin of more than 2x, and
+// still holds it base64-encoded in a Pub/Sub push envelope (5.8 MB).
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// Dependencies shared by requests.
 #[derive(Clone)]
@@ -46,26 +67,53 @@ pub struct AppState {
     pub cache_ttl: Duration,
     /// Feature set the documents belong to.
     pub feature_set: FeatureSetName,
+    /// Where Pub/Sub messages that can never succeed go at once; `None`: dropped (logged).
+    pub dead_letter: Option<Publisher>,
+    /// Who may post to `/pubsub/push`: verified Google OIDC tokens (off only in development).
+    pub push_auth: PushAuth,
+    /// Where a document's image may live.
+    pub locations: Arc<LocationPolicy>,
 }
 
 /// `POST /`: one CloudEvent per document.
 async fn ingest(State(state): State<AppState>, CloudEvent(event): CloudEvent) -> Result<Json<Outcome>, ApiError> {
-    let doc = parse_document(&event)?;
+    let doc = parse_document(&event, &state.locations)?;
     Ok(Json(handle(&doc, &state).await?))
 }
 
-/// The function's routes plus the ops routes.
+/// `POST /` (CloudEvents) alone.
+pub fn cloudevent_routes(state: AppState) -> Router {
+    Router::new().route("/", post(ingest)).with_state(state)
+}
+
+/// The function's routes (CloudEvents and Pub/Sub push) plus the ops routes.
 pub fn router(state: AppState) -> Router {
-    with_ops(Router::new().route("/", post(ingest)).with_state(state))
+    routes(state, false)
+}
+
+/// The routes, without the CloudEvent one when `push_only` (`PUBSUB_PUSH_ONLY`: the
+/// ingestor is exposed to Pub/Sub through a public ingress and must take nothing else).
+pub fn routes(state: AppState, push_only: bool) -> Router {
+    let push = state.push_auth.protect(push_routes(state.clone()));
+    let app = if push_only { push } else { cloudevent_routes(state).merge(push) };
+    with_ops_limited(app, MAX_BODY_BYTES)
 }
 
 /// Connects the backends and binds the port (0 picks a free one).
 pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+    let dead_letter = match settings.pubsub.dead_letter_topic()? {
+        Some(topic) => Some(Publisher::new(topic, settings.pubsub.publisher_config())?),
+        None => None,
+    };
     let state = AppState {
         graph: connect_graph(&settings.graph).await?,
         cache: connect_cache(&settings.cache)?,
         cache_ttl: settings.cache.cache.ttl(),
         feature_set: settings.server.feature_set.clone(),
+        dead_letter,
+        push_auth: PushAuth::from_settings(&settings.push_auth),
+        locations: Arc::new(settings.locations.clone()),
     };
-    Ok(Application::bind(&settings.server.host, settings.server.port, router(state)).await?)
+    let app = routes(state, settings.pubsub.push_only);
+    Ok(Application::bind(&settings.server.host, settings.server.port, app).await?)
 }

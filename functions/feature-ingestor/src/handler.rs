@@ -3,6 +3,7 @@
 use cloudevents::{AttributesReader, Event};
 use serde::Serialize;
 use shared::cache::{object_entry, put_best_effort};
+use shared::domain::LocationPolicy;
 use shared::graph::{ObjectFeatures, WriteSummary};
 use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
 use shared::{Error, Result};
@@ -22,8 +23,8 @@ pub struct Outcome {
     pub cached: usize,
 }
 
-/// Turns a CloudEvent into a validated document.
-pub fn parse_document(event: &Event) -> Result<FeatureDocument> {
+/// Turns a CloudEvent into a document validated against `policy`.
+pub fn parse_document(event: &Event, policy: &LocationPolicy) -> Result<FeatureDocument> {
     if event.ty() != EXTRACTED_EVENT_TYPE {
         return Err(Error::invalid(format!(
             "unsupported event type {:?}: expected {EXTRACTED_EVENT_TYPE}",
@@ -37,7 +38,7 @@ pub fn parse_document(event: &Event) -> Result<FeatureDocument> {
         None => return Err(Error::invalid("event carries no feature document")),
     }
     .map_err(|e| Error::invalid(format!("event data is not a feature document: {e}")))?;
-    doc.validate()?;
+    doc.validate(policy)?;
     Ok(doc)
 }
 

@@ -2,9 +2,15 @@
 //!
 //! - `seed`: one small document registers a fresh model version as the active
 //!   version of FEATURE_SET in Neo4j; then COUNT objects of that version with
-//!   DIM-float vectors go to Redis in the production format (`object_entry`),
-//!   and the same bytes under `features:object:<i>` (Python baseline) and
-//!   `key:<12 digits>` (redis-benchmark). Writes the two URL lists.
+//!   DIM-float vectors go to Redis in the production format (`object_entry`,
+//!   format 2), the same bytes under `key:<12 digits>` (redis-benchmark), and
+//!   the format-1 value (the object's JSON, what the cache held before) under
+//!   `features:object:<i>` (the Python baseline reads JSON). Reports each
+//!   format's `MEMORY USAGE` (mean over a sample of keys). Writes the URL list
+//!   and, with `--export DIR`, the objects for Feast (`ids.txt`, `labels.txt`,
+//!   `vectors.f32le`).
+//! - `codec`: CPU time to build one answer from a cached 1280-d object in each
+//!   encoding (format 1's JSON splice for reference), median of batches.
 //! - `writes`: graph write throughput, the batched writer
 //!   (`Neo4jGraphStore::write_features`, one transaction per image) against
 //!   one auto-commit statement per object; writes the batched objects' URLs
@@ -16,7 +22,7 @@
 //! (`NEO4J_URI`, `NEO4J_PASSWORD`, `REDIS_URL`, `FEATURE_SET`).
 
 use neo4rs::{query, Graph};
-use shared::cache::object_entry;
+use shared::cache::{object_entry, CachedObject, VectorForm};
 use shared::config::{connect_cache, CacheConfig};
 use shared::domain::{FeatureId, FeatureSetName, ModelVersion, ObjectId};
 use shared::graph::neo4j::Neo4jGraphStore;
@@ -118,7 +124,9 @@ async fn seed(args: &[String]) -> Res<()> {
     let cache = connect_cache(&CacheConfig::from_env()?)?;
     let client = redis::Client::open(var("REDIS_URL"))?;
     let mut raw = client.get_multiplexed_async_connection().await?;
-    let (mut urls, mut bytes_total) = (String::new(), 0usize);
+    let (mut urls, mut bytes_v2, mut bytes_v1) = (String::new(), 0usize, 0usize);
+    let (mut ids, mut labels, mut vectors) = (String::new(), String::new(), Vec::<u8>::new());
+    let mut sample: Vec<(String, String)> = Vec::new();
     let template = &marker.objects[0];
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
         let mut entries = Vec::with_capacity(chunk.len());
@@ -131,19 +139,104 @@ async fn seed(args: &[String]) -> Res<()> {
                 embedding: unit_vector(dim),
                 ..template.clone()
             };
-            let (key, value) = object_entry(&ObjectFeatures::from_detected(&marker.image.id, &version, &o));
-            bytes_total += value.len();
-            pipe.set(format!("features:object:{i}"), value.as_ref()).ignore();
+            let object = ObjectFeatures::from_detected(&marker.image.id, &version, &o);
+            let (key, value) = object_entry(&object);
+            let json = serde_json::to_vec(&object)?;
+            bytes_v2 += value.len();
+            bytes_v1 += json.len();
+            pipe.set(format!("features:object:{i}"), json).ignore();
             pipe.set(format!("key:{i:012}"), value.as_ref()).ignore();
             urls.push_str(&format!("/features/object/{id}\n"));
+            ids.push_str(&format!("{id}\n"));
+            labels.push_str(&format!("{}\n", o.label));
+            vectors.extend(o.embedding.iter().flat_map(|x| x.to_le_bytes()));
+            if i % 50 == 0 {
+                sample.push((key.to_string(), format!("features:object:{i}")));
+            }
             entries.push((key, value));
         }
         cache.put_many(&entries, Duration::from_secs(24 * 3600)).await?;
         pipe.query_async::<()>(&mut raw).await?;
     }
     std::fs::write(arg(args, "--urls", "urls.txt"), urls)?;
-    let mean = bytes_total / count.max(1);
-    println!("{{\"version\":\"{version}\",\"count\":{count},\"dim\":{dim},\"value_bytes\":{mean}}}");
+    if let Some(dir) = args.iter().position(|a| a == "--export").and_then(|i| args.get(i + 1)) {
+        let dir = std::path::Path::new(dir);
+        std::fs::write(dir.join("ids.txt"), ids)?;
+        std::fs::write(dir.join("labels.txt"), labels)?;
+        std::fs::write(dir.join("vectors.f32le"), vectors)?;
+    }
+    // NB: SAMPLES 0 measures the whole value; the mean over a sample of keys is what one object costs.
+    let (mut mem_v2, mut mem_v1) = (0u64, 0u64);
+    for (v2, v1) in &sample {
+        mem_v2 += redis::cmd("MEMORY").arg("USAGE").arg(v2).arg("SAMPLES").arg(0).query_async::<u64>(&mut raw).await?;
+        mem_v1 += redis::cmd("MEMORY").arg("USAGE").arg(v1).arg("SAMPLES").arg(0).query_async::<u64>(&mut raw).await?;
+    }
+    let n = sample.len().max(1) as u64;
+    println!(
+        "{{\"version\":\"{version}\",\"count\":{count},\"dim\":{dim},\"value_bytes\":{},\"value_bytes_v1\":{},\"memory_usage_v2\":{},\"memory_usage_v1\":{},\"memory_sample\":{}}}",
+        bytes_v2 / count.max(1),
+        bytes_v1 / count.max(1),
+        mem_v2 / n,
+        mem_v1 / n,
+        sample.len()
+    );
+    Ok(())
+}
+
+/// CPU time of `f` per call: the median over `batches` batches of `per_batch` calls.
+fn cpu_us(batches: usize, per_batch: usize, mut f: impl FnMut()) -> f64 {
+    let mut samples: Vec<f64> = (0..batches)
+        .map(|_| {
+            let t = cpu_now();
+            for _ in 0..per_batch {
+                f();
+            }
+            (cpu_now() - t) / per_batch as f64 * 1e6
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// This thread's CPU time in seconds (wall time would count the other processes sharing the CPUs).
+fn cpu_now() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    stat.split_whitespace().next().and_then(|ns| ns.parse::<f64>().ok()).unwrap_or(0.0) / 1e9
+}
+
+fn codec(args: &[String]) -> Res<()> {
+    let dim: usize = arg(args, "--dim", "1280").parse()?;
+    let doc = sample_document(b"codec", "gs://sightgraph-bench/codec.jpg#1", "bench@1+emb@codec");
+    let mut o = ObjectFeatures::from_detected(&doc.image.id, &doc.model.version, &doc.objects[0]);
+    o.embedding = unit_vector(dim);
+    let v1 = bytes::Bytes::from(serde_json::to_vec(&o)?);
+    let (_, v2) = object_entry(&o);
+    let cached = CachedObject::parse(v2.clone()).ok_or("own format")?;
+    let mut out = bytes::BytesMut::with_capacity(64 * 1024);
+    let mut measure = |f: &mut dyn FnMut(&mut bytes::BytesMut)| {
+        cpu_us(9, 2000, || {
+            out.clear();
+            f(&mut out);
+            std::hint::black_box(&out);
+        })
+    };
+    let splice_v1 = measure(&mut |out| out.extend_from_slice(&v1));
+    let parse_v2 = measure(&mut |out| {
+        let c = CachedObject::parse(v2.clone()).expect("parses");
+        out.extend_from_slice(c.meta_json());
+    });
+    let floats = measure(&mut |out| cached.write_object(out, VectorForm::Floats));
+    let base64 = measure(&mut |out| cached.write_object(out, VectorForm::Base64));
+    let frame = measure(&mut |out| {
+        out.extend_from_slice(cached.meta_json());
+        out.extend_from_slice(cached.vector_le());
+    });
+    let serde_full = measure(&mut |out| serde_json::to_writer(bytes::BufMut::writer(out), &o).expect("serialises"));
+    println!(
+        "{{\"dim\":{dim},\"value_bytes_v1\":{},\"value_bytes_v2\":{},\"us_format1_copy\":{splice_v1:.3},\"us_format2_parse\":{parse_v2:.3},\"us_json_floats\":{floats:.3},\"us_json_base64\":{base64:.3},\"us_frames_copy\":{frame:.3},\"us_serde_json_object\":{serde_full:.3}}}",
+        v1.len(),
+        v2.len()
+    );
     Ok(())
 }
 
@@ -347,6 +440,7 @@ async fn main() -> Res<()> {
         Some("writes") => writes(&args).await,
         Some("miss") => miss(&args).await,
         Some("coldstart") => coldstart(&args),
-        _ => Err("usage: serving_bench seed|writes|miss|coldstart [--flags]".into()),
+        Some("codec") => codec(&args),
+        _ => Err("usage: serving_bench seed|writes|miss|coldstart|codec [--flags]".into()),
     }
 }

@@ -4,6 +4,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use shared::cache::SharedCache;
 use shared::config::{connect_cache, connect_graph};
+use shared::domain::LocationPolicy;
 use shared::graph::SharedGraph;
 use shared::http::{with_ops, Application};
 use shared::storage::ObjectReader;
@@ -14,7 +15,7 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::active::ActiveVersion;
 use crate::auth::AdminTokens;
 use crate::backfills::Backfills;
-use crate::routes::{backfills, explore, images, lookups, versions};
+use crate::routes::{backfills, explore, feast, images, lookups, similar, versions};
 use crate::{openapi, Settings};
 
 /// Dependencies shared by requests.
@@ -30,6 +31,10 @@ pub struct AppState {
     pub active: Arc<ActiveVersion>,
     /// Reads image bytes for `/images/{id}`.
     pub images: Arc<ObjectReader>,
+    /// Which stored locations `/images/{id}` may read.
+    pub locations: Arc<LocationPolicy>,
+    /// Most vectors `/similar` compares exactly where no vector index answers (503 beyond).
+    pub similar_max_scan: usize,
     /// Guards version switches and names their actor; empty disables them.
     pub admins: AdminTokens,
     /// Backfill runs, their Jobs, and the coverage activation needs.
@@ -47,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graph/node/{id}", get(explore::node))
         .route("/graph/neighbourhood/{id}", get(explore::neighbourhood))
         .route("/similar/{id}", get(explore::similar))
+        .route("/similar", post(similar::similar))
+        .route("/get-online-features", post(feast::get_online_features))
         .route("/images/{id}", get(images::image))
         .route("/versions", get(versions::list))
         .route("/versions/{feature_set}/activate", post(versions::activate))
@@ -75,6 +82,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
             Duration::from_secs(settings.active_version_ttl_seconds),
         )),
         images: Arc::new(ObjectReader::new(settings.storage.clone())),
+        locations: Arc::new(settings.locations.clone()),
+        similar_max_scan: settings.similar_max_scan,
         admins: settings.admins.clone(),
         backfills: Arc::new(
             Backfills::connect(&settings.backfill, &settings.storage, settings.kubernetes, settings.min_coverage)

@@ -1,14 +1,15 @@
 //! Cache-aside lookups: the cache first, the graph for misses (one query for
-//! a whole batch), then fill the cache. Cache hits are answered by splicing
-//! the stored JSON into the envelope, never parsing it.
+//! a whole batch), then fill the cache. Answers are built from the cached
+//! value's parts (object JSON + raw vector) in the negotiated encoding,
+//! never by parsing them.
 
-use bytes::{BufMut, Bytes, BytesMut};
-use shared::cache::{object_entry, put_best_effort, CacheKey};
+use bytes::Bytes;
+use shared::cache::{object_entry, put_best_effort, CacheKey, CachedObject};
 use shared::domain::{ModelVersion, ObjectId};
-use shared::graph::ObjectFeatures;
 use shared::{Error, Result};
 use std::time::Instant;
 
+use crate::encoding::{object_body, BatchWriter, Encoding};
 use crate::AppState;
 
 /// Where an answer came from.
@@ -21,7 +22,8 @@ pub enum Source {
 }
 
 impl Source {
-    fn as_str(self) -> &'static str {
+    /// `"cache"` or `"graph"`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Source::Cache => "cache",
             Source::Graph => "graph",
@@ -40,20 +42,6 @@ fn record(route: &'static str, source: Source, started: Instant) {
         .record(started.elapsed().as_secs_f64());
 }
 
-/// `{"source":…,"model_version":…,"object":<object JSON>}` without re-encoding the object.
-fn envelope(source: Source, version: &ModelVersion, object_json: &[u8]) -> Bytes {
-    let mut out = BytesMut::with_capacity(object_json.len() + 96);
-    out.put_slice(b"{\"source\":\"");
-    out.put_slice(source.as_str().as_bytes());
-    out.put_slice(b"\",\"model_version\":\"");
-    // NB: ModelVersion's alphabet needs no JSON escaping.
-    out.put_slice(version.as_str().as_bytes());
-    out.put_slice(b"\",\"object\":");
-    out.put_slice(object_json);
-    out.put_u8(b'}');
-    out.freeze()
-}
-
 /// The version a lookup refers to: the explicit one or the active one.
 pub async fn resolve_version(state: &AppState, explicit: Option<ModelVersion>) -> Result<Option<ModelVersion>> {
     match explicit {
@@ -62,16 +50,27 @@ pub async fn resolve_version(state: &AppState, explicit: Option<ModelVersion>) -
     }
 }
 
-/// One object, as the response body.
-pub async fn object(state: &AppState, id: &ObjectId, explicit: Option<ModelVersion>) -> Result<Bytes> {
+/// A cached value in format 2; anything else (a torn or foreign value) is counted and read as a miss.
+fn readable(state: &AppState, value: bytes::Bytes) -> Option<CachedObject> {
+    let parsed = CachedObject::parse(value);
+    if parsed.is_none() {
+        metrics::counter!("sightgraph_cache_unreadable_total", "backend" => state.cache.backend()).increment(1);
+    }
+    parsed
+}
+
+/// One object, as the response body in `enc`.
+pub async fn object(state: &AppState, id: &ObjectId, explicit: Option<ModelVersion>, enc: Encoding) -> Result<Bytes> {
     let started = Instant::now();
     let version = resolve_version(state, explicit.clone()).await?;
     if let Some(v) = &version {
         match state.cache.get(&CacheKey::object(v, id)).await {
             Ok(Some(hit)) => {
-                metrics::counter!("sightgraph_cache_hits_total").increment(1);
-                record("object", Source::Cache, started);
-                return Ok(envelope(Source::Cache, v, &hit));
+                if let Some(hit) = readable(state, hit) {
+                    metrics::counter!("sightgraph_cache_hits_total").increment(1);
+                    record("object", Source::Cache, started);
+                    return Ok(object_body(enc, Source::Cache, v, &hit));
+                }
             }
             Ok(None) => metrics::counter!("sightgraph_cache_misses_total").increment(1),
             Err(e) => cache_error(state, "get", &e),
@@ -83,49 +82,63 @@ pub async fn object(state: &AppState, id: &ObjectId, explicit: Option<ModelVersi
             return Err(Error::NotFound(format!("object {id} has no features of version {want}")));
         }
     }
-    let (key, json) = object_entry(&found);
-    put_best_effort(state.cache.as_ref(), &[(key, json.clone())], state.cache_ttl).await;
+    let (key, value) = object_entry(&found);
+    put_best_effort(state.cache.as_ref(), &[(key, value.clone())], state.cache_ttl).await;
     record("object", Source::Graph, started);
-    Ok(envelope(Source::Graph, &found.model_version, &json))
+    let cached = CachedObject::parse(value).expect("the cache format reads its own values");
+    Ok(object_body(enc, Source::Graph, &found.model_version, &cached))
 }
 
-/// Largest batch accepted in one call.
+/// Largest batch accepted in one call without embeddings (about 0.5 KB an object).
 pub const MAX_BATCH: usize = 1000;
+/// Largest batch accepted with embeddings: a 1280-d vector is about 15 KB of JSON, so about 4 MB.
+pub const MAX_BATCH_WITH_EMBEDDINGS: usize = 256;
 
-/// Many objects in one cache round trip plus one graph query; per-id status.
-pub async fn batch(state: &AppState, ids: &[String], explicit: Option<ModelVersion>) -> Result<Bytes> {
-    let started = Instant::now();
-    if ids.len() > MAX_BATCH {
-        return Err(Error::invalid(format!("at most {MAX_BATCH} ids per batch, got {}", ids.len())));
-    }
-    let version = resolve_version(state, explicit.clone()).await?;
-    let parsed: Vec<Result<ObjectId>> = ids.iter().map(|s| ObjectId::parse(s)).collect();
-    let valid: Vec<&ObjectId> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let mut hits: Vec<Option<Bytes>> = vec![None; valid.len()];
-    if let Some(v) = &version {
-        let keys: Vec<CacheKey> = valid.iter().map(|id| CacheKey::object(v, id)).collect();
+/// What a lookup of one id found.
+pub enum Fetched {
+    /// A cache hit.
+    Cache(CachedObject),
+    /// Read from the graph (and written to the cache).
+    Graph(CachedObject),
+    /// Unknown id, or an object of another version than the explicit one.
+    NotFound,
+    /// Missed the cache while the graph is unavailable.
+    Unavailable(String),
+}
+
+/// Many objects in one cache round trip (under `version`, when known) plus one
+/// graph query for the misses, which are written back; results in `ids` order.
+/// An unavailable graph marks the misses `Unavailable` rather than failing.
+pub async fn fetch_many(
+    state: &AppState,
+    ids: &[ObjectId],
+    version: Option<&ModelVersion>,
+    explicit: Option<&ModelVersion>,
+) -> Result<Vec<Fetched>> {
+    let mut hits: Vec<Option<CachedObject>> = vec![None; ids.len()];
+    if let (Some(v), false) = (version, ids.is_empty()) {
+        let keys: Vec<CacheKey> = ids.iter().map(|id| CacheKey::object(v, id)).collect();
         match state.cache.get_many(&keys).await {
-            Ok(values) => hits = values,
+            Ok(values) => hits = values.into_iter().map(|v| v.and_then(|v| readable(state, v))).collect(),
             Err(e) => cache_error(state, "get_many", &e),
         }
     }
-    let misses: Vec<ObjectId> =
-        valid.iter().zip(&hits).filter(|(_, h)| h.is_none()).map(|(id, _)| (*id).clone()).collect();
-    metrics::counter!("sightgraph_cache_hits_total").increment((valid.len() - misses.len()) as u64);
+    let misses: Vec<ObjectId> = ids.iter().zip(&hits).filter(|(_, h)| h.is_none()).map(|(id, _)| id.clone()).collect();
+    metrics::counter!("sightgraph_cache_hits_total").increment((ids.len() - misses.len()) as u64);
     metrics::counter!("sightgraph_cache_misses_total").increment(misses.len() as u64);
-    let mut from_graph: std::collections::HashMap<ObjectId, (ObjectFeatures, Bytes)> = Default::default();
+    let mut from_graph: std::collections::HashMap<ObjectId, CachedObject> = Default::default();
     let mut graph_error: Option<Error> = None;
     if !misses.is_empty() {
         match state.graph.objects(&misses).await {
             Ok(found) => {
                 let mut fill = Vec::with_capacity(found.len());
                 for o in found {
-                    if explicit.as_ref().is_some_and(|want| want != &o.model_version) {
+                    if explicit.is_some_and(|want| want != &o.model_version) {
                         continue;
                     }
-                    let (key, json) = object_entry(&o);
-                    fill.push((key, json.clone()));
-                    from_graph.insert(o.id.clone(), (o, json));
+                    let (key, value) = object_entry(&o);
+                    fill.push((key, value.clone()));
+                    from_graph.insert(o.id, CachedObject::parse(value).expect("the cache format reads its own values"));
                 }
                 put_best_effort(state.cache.as_ref(), &fill, state.cache_ttl).await;
             }
@@ -133,46 +146,57 @@ pub async fn batch(state: &AppState, ids: &[String], explicit: Option<ModelVersi
             Err(e) => return Err(e),
         }
     }
-    let mut out = BytesMut::with_capacity(256 + ids.len() * 64);
-    out.put_slice(b"{\"model_version\":");
-    out.put_slice(serde_json::to_string(&version).expect("serialises").as_bytes());
-    out.put_slice(b",\"results\":[");
-    let mut hit_iter = hits.into_iter();
-    for (i, (raw, parsed)) in ids.iter().zip(&parsed).enumerate() {
-        if i > 0 {
-            out.put_u8(b',');
-        }
-        let id_json = serde_json::to_string(raw).expect("serialises");
-        let item = match parsed {
-            Err(e) => {
-                serde_json::json!({"id": raw, "status": "invalid", "error": e.to_string()}).to_string().into_bytes()
-            }
-            Ok(id) => match hit_iter.next().flatten() {
-                Some(hit) => entry(&id_json, Source::Cache, &hit),
-                None => match (from_graph.get(id), &graph_error) {
-                    (Some((_, json)), _) => entry(&id_json, Source::Graph, json),
-                    (None, Some(e)) => serde_json::json!({"id": raw, "status": "unavailable", "error": e.to_string()})
-                        .to_string()
-                        .into_bytes(),
-                    (None, None) => format!("{{\"id\":{id_json},\"status\":\"not_found\"}}").into_bytes(),
-                },
-            },
-        };
-        out.put_slice(&item);
-    }
-    out.put_slice(b"]}");
-    record("batch", if misses.is_empty() { Source::Cache } else { Source::Graph }, started);
-    Ok(out.freeze())
+    Ok(ids
+        .iter()
+        .zip(hits)
+        .map(|(id, hit)| match (hit, from_graph.remove(id), &graph_error) {
+            (Some(h), _, _) => Fetched::Cache(h),
+            (None, Some(g), _) => Fetched::Graph(g),
+            (None, None, Some(e)) => Fetched::Unavailable(e.to_string()),
+            (None, None, None) => Fetched::NotFound,
+        })
+        .collect())
 }
 
-fn entry(id_json: &str, source: Source, object: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(object.len() + 64);
-    v.extend_from_slice(b"{\"id\":");
-    v.extend_from_slice(id_json.as_bytes());
-    v.extend_from_slice(b",\"status\":\"ok\",\"source\":\"");
-    v.extend_from_slice(source.as_str().as_bytes());
-    v.extend_from_slice(b"\",\"object\":");
-    v.extend_from_slice(object);
-    v.push(b'}');
-    v
+/// Many objects in one cache round trip plus one graph query; per-id status.
+/// `embeddings: false` leaves the vectors out and allows larger batches.
+pub async fn batch(
+    state: &AppState,
+    ids: &[String],
+    explicit: Option<ModelVersion>,
+    embeddings: bool,
+    enc: Encoding,
+) -> Result<Bytes> {
+    let started = Instant::now();
+    let max = if embeddings { MAX_BATCH_WITH_EMBEDDINGS } else { MAX_BATCH };
+    if ids.len() > max {
+        let hint = if embeddings { " with embeddings (\"embeddings\": false allows 1000)" } else { "" };
+        return Err(Error::invalid(format!("at most {max} ids per batch{hint}, got {}", ids.len())));
+    }
+    let version = resolve_version(state, explicit.clone()).await?;
+    let parsed: Vec<Result<ObjectId>> = ids.iter().map(|s| ObjectId::parse(s)).collect();
+    let valid: Vec<ObjectId> = parsed.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let fetched = fetch_many(state, &valid, version.as_ref(), explicit.as_ref()).await?;
+    let all_hits = fetched.iter().all(|f| matches!(f, Fetched::Cache(_)));
+    let mut out = BatchWriter::new(enc, version.as_ref(), ids.len(), embeddings);
+    let mut fetched = fetched.into_iter();
+    for (raw, parsed) in ids.iter().zip(&parsed) {
+        let id_json = serde_json::to_string(raw).expect("serialises");
+        let other = |v: serde_json::Value| v.to_string().into_bytes();
+        match (parsed, parsed.is_ok().then(|| fetched.next()).flatten()) {
+            (Err(e), _) => {
+                out.other(&other(serde_json::json!({"id": raw, "status": "invalid", "error": e.to_string()})))
+            }
+            (Ok(_), Some(Fetched::Cache(o))) => out.found(&id_json, Source::Cache, &o),
+            (Ok(_), Some(Fetched::Graph(o))) => out.found(&id_json, Source::Graph, &o),
+            (Ok(_), Some(Fetched::Unavailable(e))) => {
+                out.other(&other(serde_json::json!({"id": raw, "status": "unavailable", "error": e})))
+            }
+            (Ok(_), Some(Fetched::NotFound) | None) => {
+                out.other(format!("{{\"id\":{id_json},\"status\":\"not_found\"}}").as_bytes())
+            }
+        }
+    }
+    record("batch", if all_hits { Source::Cache } else { Source::Graph }, started);
+    Ok(out.finish())
 }

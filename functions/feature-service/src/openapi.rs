@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 /// Every API route as (method, path); the router and the document must both list exactly these.
-pub const ROUTES: [(&str, &str); 15] = [
+pub const ROUTES: [(&str, &str); 17] = [
     ("get", "/features/object/{id}"),
     ("get", "/features/image"),
     ("post", "/features/batch"),
@@ -16,6 +16,8 @@ pub const ROUTES: [(&str, &str); 15] = [
     ("get", "/graph/node/{id}"),
     ("get", "/graph/neighbourhood/{id}"),
     ("get", "/similar/{id}"),
+    ("post", "/similar"),
+    ("post", "/get-online-features"),
     ("get", "/images/{id}"),
     ("get", "/versions"),
     ("post", "/versions/{feature_set}/activate"),

@@ -2,7 +2,8 @@
 
 use secrecy::SecretString;
 use serde::Deserialize;
-use shared::config::{load, CacheConfig, GraphSettings, ServerSettings};
+use shared::config::{load, CacheConfig, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::LocationPolicy;
 use shared::storage::StorageConfig;
 use std::path::PathBuf;
 
@@ -25,6 +26,9 @@ struct ServiceVars {
     gcs_base_url: Option<String>,
     /// Folder with the built UI to serve at `/` (API routes take precedence).
     ui_dist: Option<PathBuf>,
+    /// Most vectors `/similar` compares exactly where no vector index answers; 503 beyond.
+    #[serde(default = "default_similar_max_scan")]
+    similar_max_scan: usize,
     /// Share of the set's images a version must cover to be activated without `force`.
     #[serde(default = "default_min_coverage")]
     activation_min_coverage: f64,
@@ -34,6 +38,10 @@ struct ServiceVars {
 
 fn default_min_coverage() -> f64 {
     backfill::activate::DEFAULT_MIN_COVERAGE
+}
+
+fn default_similar_max_scan() -> usize {
+    20_000
 }
 
 fn default_active_ttl() -> u64 {
@@ -55,6 +63,8 @@ pub struct Settings {
     pub active_version_ttl_seconds: u64,
     /// LOCAL_BUCKET_ROOT / GCS_BASE_URL.
     pub storage: StorageConfig,
+    /// ALLOWED_BUCKETS / LOCAL_BUCKET_ROOT: which stored locations `/images` reads.
+    pub locations: LocationPolicy,
     /// UI_DIST.
     pub ui_dist: Option<PathBuf>,
     /// BACKFILL_*.
@@ -63,6 +73,8 @@ pub struct Settings {
     pub min_coverage: f64,
     /// LAUNCHER=kubernetes: backfills launch Indexed Jobs.
     pub kubernetes: bool,
+    /// SIMILAR_MAX_SCAN.
+    pub similar_max_scan: usize,
 }
 
 impl Settings {
@@ -71,7 +83,14 @@ impl Settings {
         let vars: ServiceVars = load("")?;
         let admins = AdminTokens::from_settings(vars.admin_token.as_ref(), vars.admin_tokens.as_ref())
             .map_err(shared::Error::invalid)?;
-        let storage = StorageConfig { local_bucket_root: vars.local_bucket_root, gcs_base_url: vars.gcs_base_url };
+        if vars.similar_max_scan == 0 {
+            return Err(shared::Error::invalid("SIMILAR_MAX_SCAN must be at least 1"));
+        }
+        let storage = StorageConfig {
+            local_bucket_root: vars.local_bucket_root,
+            gcs_base_url: vars.gcs_base_url,
+            ..StorageConfig::default()
+        };
         let min_coverage = vars.activation_min_coverage;
         if !(0.0..=1.0).contains(&min_coverage) {
             return Err(shared::Error::invalid(format!(
@@ -87,10 +106,12 @@ impl Settings {
             admins,
             active_version_ttl_seconds: vars.active_version_ttl_seconds,
             storage,
+            locations: LocationSettings::from_env()?.policy()?,
             ui_dist: vars.ui_dist,
             backfill,
             min_coverage,
             kubernetes,
+            similar_max_scan: vars.similar_max_scan,
         })
     }
 }

@@ -10,10 +10,12 @@ use shared::schema::{
 };
 use std::sync::{Arc, Mutex};
 
-/// A [`JobLauncher`] that remembers what it was asked; a repeated name is `AlreadyExists`.
+/// A [`JobLauncher`] that remembers what it was asked; a repeated name is `AlreadyExists`,
+/// or `FailedBefore` once marked failed.
 #[derive(Default)]
 pub struct RecordingLauncher {
     launched: Mutex<Vec<JobRequest>>,
+    failed: Mutex<Vec<(String, String)>>,
     unavailable: bool,
 }
 
@@ -26,6 +28,11 @@ impl RecordingLauncher {
     /// A launcher whose backend is down.
     pub fn unavailable() -> Arc<Self> {
         Arc::new(Self { unavailable: true, ..Self::default() })
+    }
+
+    /// Marks the run `name` as failed for good with `reason`.
+    pub fn fail(&self, name: &str, reason: &str) {
+        self.failed.lock().unwrap().push((name.to_owned(), reason.to_owned()));
     }
 
     /// Every request that created a run, in order.
@@ -45,6 +52,9 @@ impl JobLauncher for RecordingLauncher {
             return Err(shared::Error::unavailable("kubernetes", "connection refused"));
         }
         let mut launched = self.launched.lock().unwrap();
+        if let Some((_, reason)) = self.failed.lock().unwrap().iter().find(|(n, _)| n == request.name.as_str()) {
+            return Ok(LaunchOutcome::FailedBefore { reason: reason.clone() });
+        }
         if launched.iter().any(|r| r.name == request.name) {
             return Ok(LaunchOutcome::AlreadyExists);
         }

@@ -1,5 +1,5 @@
 //! The decision for one notice, free of HTTP: ignore it, record a duplicate's
-//! new location, or launch one processing run.
+//! new location, launch one processing run, or remove a deleted object's location.
 
 use serde::Serialize;
 use shared::events::{GcsNotice, ObjectFinalized};
@@ -26,6 +26,14 @@ pub enum Outcome {
         /// The run's name.
         job: String,
     },
+    /// A run with this identity exists and has failed for good (a redelivery); nothing
+    /// started. An operator re-runs it (docs/deploy.md, "Re-running a failed image").
+    FailedBefore {
+        /// The run's name.
+        job: String,
+        /// Why it failed (the Job's `Failed` condition, or the local exit code).
+        reason: String,
+    },
     /// The bytes were already processed by the active model version; the new
     /// object was recorded as another location of that image.
     Deduplicated {
@@ -35,6 +43,20 @@ pub enum Outcome {
         location: String,
         /// False when the location was known already.
         location_added: bool,
+    },
+    /// The object generation was deleted: its location was removed from the graph
+    /// (objects and features stay; an image with no location left is marked deleted).
+    LocationRemoved {
+        /// The removed location.
+        location: String,
+        /// The image stored there, when the graph knows it (yet).
+        image_id: Option<String>,
+        /// False when it had been removed before (a redelivery).
+        removed: bool,
+        /// Locations the image still has.
+        remaining: usize,
+        /// The image has no location left and is now marked deleted.
+        image_deleted: bool,
     },
     /// Nothing to do.
     Ignored {
@@ -49,7 +71,9 @@ impl Outcome {
         match self {
             Self::Launched { .. } => "launched",
             Self::AlreadyLaunched { .. } => "already_launched",
+            Self::FailedBefore { .. } => "failed_before",
             Self::Deduplicated { .. } => "deduplicated",
+            Self::LocationRemoved { .. } => "location_removed",
             Self::Ignored { .. } => "ignored",
         }
     }
@@ -61,10 +85,14 @@ pub async fn handle(notice: GcsNotice, state: &AppState) -> Result<Outcome> {
     let outcome = match notice {
         GcsNotice::Ignored { reason } => Outcome::Ignored { reason },
         GcsNotice::Finalized(object) => handle_object(&object, state).await?,
+        GcsNotice::Deleted(object) => handle_deleted(&object, state).await?,
     };
     tracing::Span::current().record("outcome", outcome.kind());
     match &outcome {
         Outcome::Ignored { reason } => tracing::info!(%reason, "event ignored"),
+        Outcome::FailedBefore { job, reason } => {
+            tracing::warn!(%job, %reason, "the run for this object failed before; not relaunched")
+        }
         _ => tracing::info!("event handled"),
     }
     Ok(outcome)
@@ -74,7 +102,7 @@ async fn handle_object(object: &ObjectFinalized, state: &AppState) -> Result<Out
     let span = tracing::Span::current();
     span.record("event_id", object.event_id.as_str());
     span.record("uri", tracing::field::display(object.uri()));
-    if let Some(reason) = skip_reason(object) {
+    if let Some(reason) = skip_reason(object, state) {
         return Ok(Outcome::Ignored { reason });
     }
     if let Some(outcome) = deduplicate(object, state).await? {
@@ -85,15 +113,47 @@ async fn handle_object(object: &ObjectFinalized, state: &AppState) -> Result<Out
     Ok(match state.launcher.launch(&request).await? {
         LaunchOutcome::Created => Outcome::Launched { job, image_uri: request.image_uri.to_string() },
         LaunchOutcome::AlreadyExists => Outcome::AlreadyLaunched { job },
+        LaunchOutcome::FailedBefore { reason } => Outcome::FailedBefore { job, reason },
+    })
+}
+
+/// Removes a deleted object generation's location. Objects that could never have been
+/// processed are ignored, so deletes of other files leave no trace.
+async fn handle_deleted(object: &ObjectFinalized, state: &AppState) -> Result<Outcome> {
+    let span = tracing::Span::current();
+    span.record("event_id", object.event_id.as_str());
+    span.record("uri", tracing::field::display(object.uri()));
+    if let Some(why) = state.locations.bucket_refusal(&object.bucket) {
+        return Ok(Outcome::Ignored { reason: format!("deleted {}: {why}", object.uri()) });
+    }
+    if let Some(why) = object.not_decodable_reason() {
+        return Ok(Outcome::Ignored { reason: format!("deleted {} was never processed: {why}", object.uri()) });
+    }
+    let location = object.uri().to_string();
+    let removal = state.graph.remove_location(&location).await?;
+    tracing::info!(
+        image_id = removal.image_id.as_ref().map(|i| i.as_str()),
+        removed = removal.removed,
+        remaining = removal.remaining,
+        "location removed"
+    );
+    Ok(Outcome::LocationRemoved {
+        location,
+        image_id: removal.image_id.map(|i| i.to_string()),
+        removed: removal.removed,
+        remaining: removal.remaining,
+        image_deleted: removal.deleted_at.is_some(),
     })
 }
 
 /// Why an object is not worth a run, if it is not.
-fn skip_reason(object: &ObjectFinalized) -> Option<String> {
+fn skip_reason(object: &ObjectFinalized, state: &AppState) -> Option<String> {
     let uri = object.uri();
-    if !object.is_image() {
-        let content_type = object.content_type.as_deref().unwrap_or("none");
-        return Some(format!("{uri} is not an image (content type {content_type})"));
+    if let Some(why) = state.locations.bucket_refusal(&object.bucket) {
+        return Some(format!("{uri}: {why}"));
+    }
+    if let Some(why) = object.not_decodable_reason() {
+        return Some(format!("{uri} is not an image to process: {why}"));
     }
     if object.size == Some(0) {
         return Some(format!("{uri} is empty"));

@@ -21,7 +21,9 @@ pub fn local_config(settings: &Settings) -> LocalLauncherConfig {
     let local = &settings.local;
     LocalLauncherConfig {
         program: local.processor_bin.clone(),
-        args: local.sink.iter().flat_map(|s| ["--sink".to_owned(), s.clone()]).collect(),
+        args: (local.sink.iter().flat_map(|s| ["--sink".to_owned(), s.clone()]))
+            .chain(local.pubsub_topic.iter().flat_map(|t| ["--publish".to_owned(), t.clone()]))
+            .collect(),
         env: vec![],
         max_concurrency: local.max_concurrency,
         backoff_limit: u32::try_from(settings.job.backoff_limit).unwrap_or(0),

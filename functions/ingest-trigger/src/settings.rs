@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 use shared::auth::PushAuthSettings;
-use shared::config::{load, GraphSettings, ServerSettings};
+use shared::config::{load, GraphSettings, LocationSettings, ServerSettings};
+use shared::domain::LocationPolicy;
 use std::path::PathBuf;
 
 use crate::kubernetes::{JobSettings, JobTemplate};
@@ -56,6 +57,9 @@ pub struct LocalSettings {
     pub log_dir: PathBuf,
     /// Where runs send their feature documents (`LOCAL_SINK`, passed as `--sink`).
     pub sink: Option<String>,
+    /// Pub/Sub topic runs publish their documents to instead (`LOCAL_PUBSUB_TOPIC`, passed
+    /// as `--publish`; the runs inherit `PUBSUB_EMULATOR_HOST`).
+    pub pubsub_topic: Option<String>,
 }
 
 fn default_processor_bin() -> PathBuf {
@@ -87,6 +91,8 @@ pub struct Settings {
     pub push_auth: PushAuthSettings,
     /// `PUBSUB_PUSH_ONLY`: no CloudEvent route (the pubsub-push component makes the Service public).
     pub pubsub_push_only: bool,
+    /// `ALLOWED_BUCKETS` / `LOCAL_BUCKET_ROOT`: events for other buckets are ignored.
+    pub locations: LocationPolicy,
 }
 
 impl Settings {
@@ -103,6 +109,7 @@ impl Settings {
             local: load("LOCAL_")?,
             push_auth: PushAuthSettings::from_env()?,
             pubsub_push_only,
+            locations: LocationSettings::from_env()?.policy()?,
         };
         settings.validate()?;
         Ok(settings)
@@ -114,6 +121,15 @@ impl Settings {
             LauncherKind::Kubernetes => self.job_template().map(drop),
             LauncherKind::Local if self.local.max_concurrency == 0 => {
                 Err(Error::setting("LOCAL_MAX_CONCURRENCY", "must be at least 1"))
+            }
+            LauncherKind::Local if self.local.sink.is_some() && self.local.pubsub_topic.is_some() => {
+                Err(Error::setting("LOCAL_PUBSUB_TOPIC/LOCAL_SINK", "set one of them, not both"))
+            }
+            LauncherKind::Local if self.local.pubsub_topic.is_some() => {
+                let topic = self.local.pubsub_topic.as_deref().unwrap_or_default();
+                shared::pubsub::TopicName::parse(topic)
+                    .map(drop)
+                    .map_err(|e| Error::setting("LOCAL_PUBSUB_TOPIC", e.to_string()))
             }
             LauncherKind::Local => Ok(()),
         }
@@ -136,12 +152,14 @@ mod tests {
             graph: GraphSettings {
                 neo4j: envy::prefixed("NEO4J_").from_iter(vars(&[])).unwrap(),
                 sqlite: envy::prefixed("SQLITE_").from_iter(vars(&[])).unwrap(),
+                spanner: Default::default(),
             },
             launcher,
             job: envy::prefixed("JOB_").from_iter(vars(job)).unwrap(),
             local: envy::prefixed("LOCAL_").from_iter(vars(&[])).unwrap(),
             push_auth: envy::prefixed("PUSH_AUTH_").from_iter(vars(&[("PUSH_AUTH_DISABLED", "true")])).unwrap(),
             pubsub_push_only: false,
+            locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
         }
     }
 

@@ -4,10 +4,11 @@ use axum::routing::post;
 use axum::Router;
 use shared::auth::PushAuth;
 use shared::config::{connect_graph, ServerSettings};
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
 use shared::http::Application;
 use shared::launcher::SharedLauncher;
+use std::sync::Arc;
 
 use crate::launchers::connect_launcher;
 use crate::{routes, Result, Settings};
@@ -25,6 +26,8 @@ pub struct AppState {
     pub push_auth: PushAuth,
     /// Serve `/pubsub/push` only, without the CloudEvent route (when the Service is public).
     pub push_only: bool,
+    /// Which buckets' objects are processed; events for others are ignored.
+    pub locations: Arc<LocationPolicy>,
 }
 
 /// The routes plus the shared ops routes and layers; `/pubsub/push` only with a verified token,
@@ -47,6 +50,7 @@ pub async fn build(settings: &Settings) -> Result<Application> {
         feature_set: settings.server.feature_set.clone(),
         push_auth: PushAuth::from_settings(&settings.push_auth),
         push_only: settings.pubsub_push_only,
+        locations: Arc::new(settings.locations.clone()),
     };
     bind(&settings.server, state).await
 }

@@ -19,6 +19,9 @@ pub struct DemoOptions {
     pub processor_bin: PathBuf,
     /// How long processing may take.
     pub timeout: Duration,
+    /// The graph store as `connect_graph` picks it; SQLite goes to a fresh file in the
+    /// demo's own folder.
+    pub graph: shared::config::GraphSettings,
 }
 
 /// One processed image as the demo reports it.
@@ -43,6 +46,8 @@ pub struct DemoReport {
     pub counts: shared::graph::GraphCounts,
     /// Graph counts after redelivering every event and adding a copy under a new name.
     pub counts_after_replay: shared::graph::GraphCounts,
+    /// The graph backend the stack used (`sqlite`, `neo4j`, `spanner`).
+    pub store: &'static str,
 }
 
 async fn post_event(client: &reqwest::Client, url: &str, event: &cloudevents::Event) -> anyhow::Result<Value> {
@@ -77,10 +82,12 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoReport> {
     let work = tempfile::tempdir()?;
     let bucket_root = work.path().join("gcs");
     copy_tree(&opts.fixtures, &bucket_root)?;
+    let mut graph = opts.graph.clone();
+    graph.sqlite.path = work.path().join("sightgraph.db");
     let stack = RunningStack::start(&StackConfig {
         host: "127.0.0.1".into(),
         port: 0,
-        sqlite_path: work.path().join("sightgraph.db"),
+        graph,
         bucket_root: bucket_root.clone(),
         processor_bin: opts.processor_bin.clone(),
         ui_dist: None,
@@ -88,6 +95,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoReport> {
         log_dir: work.path().join("logs"),
         feature_set: Default::default(),
         admins: Default::default(),
+        pubsub: None,
     })
     .await?;
     let client = reqwest::Client::new();
@@ -131,7 +139,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoReport> {
     anyhow::ensure!(dedup["outcome"] == "deduplicated", "the copy was not deduplicated: {dedup}");
     anyhow::ensure!(stack.launcher.wait_idle(opts.timeout).await, "replayed processing did not finish");
     let counts_after_replay = stack.graph.counts().await?;
-    Ok(DemoReport { images, counts, counts_after_replay })
+    Ok(DemoReport { images, counts, counts_after_replay, store: stack.graph.backend() })
 }
 
 async fn describe(
@@ -214,8 +222,8 @@ pub fn render(report: &DemoReport) -> String {
     }
     let (a, b) = (report.counts, report.counts_after_replay);
     out.push_str(&format!(
-        "\ngraph: {} images, {} objects, {} features, {} relations\n",
-        a.images, a.objects, a.features, a.relations
+        "\ngraph ({}): {} images, {} objects, {} features, {} relations\n",
+        report.store, a.images, a.objects, a.features, a.relations
     ));
     out.push_str(&format!(
         "after redelivering every event and uploading a copy of dog.jpg: {} images, {} objects, {} features, {} locations (+{})\n",

@@ -1,7 +1,9 @@
 //! The whole pipeline on the fixture photos: local stack, real `cv-processor`
-//! runs, real detections, and idempotency under redelivery and duplicate bytes.
+//! runs, real detections, and idempotency under redelivery and duplicate bytes;
+//! once on SQLite (the default) and once on Spanner (the emulator of the test services).
 
-use local_stack::demo::{run, DemoOptions};
+use local_stack::demo::{run, DemoOptions, DemoReport};
+use shared::config::GraphSettings;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,14 +24,33 @@ fn require_models() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_fixture_photos_flow_through_the_stack_once_and_only_once() {
+async fn demo(graph: GraphSettings) -> DemoReport {
     require_models();
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/gcs");
-
-    let report = run(&DemoOptions { fixtures, processor_bin: processor_bin(), timeout: Duration::from_secs(300) })
+    run(&DemoOptions { fixtures, processor_bin: processor_bin(), timeout: Duration::from_secs(300), graph })
         .await
-        .expect("the demo pipeline completes");
+        .expect("the demo pipeline completes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixture_photos_flow_through_the_stack_once_and_only_once() {
+    let report = demo(GraphSettings::sqlite(":memory:")).await;
+    assert_found_once_and_only_once(&report, "sqlite");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixture_photos_flow_through_the_stack_on_spanner_once_and_only_once() {
+    let Some(spanner) = shared::testing::spanner_settings("demo").await else { return };
+    let mut graph = GraphSettings::sqlite(":memory:");
+    graph.spanner = spanner;
+
+    let report = demo(graph).await;
+
+    assert_found_once_and_only_once(&report, "spanner");
+}
+
+fn assert_found_once_and_only_once(report: &DemoReport, store: &str) {
+    assert_eq!(report.store, store, "the demo ran on the store connect_graph picked");
 
     let labels = |name: &str| -> Vec<String> {
         let img = report.images.iter().find(|i| i.name.ends_with(name)).unwrap_or_else(|| panic!("{name} reported"));

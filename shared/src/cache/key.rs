@@ -1,4 +1,6 @@
-//! Cache key layout: `sg:v1:obj:<model version>:<object id>`.
+//! Cache key layout: `sg:v2:obj:<model version>:<object id>`. The `v2` is the
+//! value format ([`super::entry`]); format-1 values (plain JSON, `sg:v1:…`) are
+//! never read and expire with their TTL.
 
 use std::fmt;
 
@@ -11,7 +13,7 @@ pub struct CacheKey(String);
 impl CacheKey {
     /// The key of an object's features under a model version.
     pub fn object(version: &ModelVersion, id: &ObjectId) -> Self {
-        Self(format!("sg:v1:obj:{version}:{id}"))
+        Self(format!("sg:v2:obj:{version}:{id}"))
     }
 
     /// The textual key.

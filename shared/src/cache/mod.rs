@@ -1,6 +1,8 @@
 //! The hot tier: serialised object features under keys that carry the model
-//! version, so a value never changes under its key.
+//! version, so a value never changes under its key. Values are format 2
+//! ([`entry`]): the object's JSON without its vector, then the raw f32 vector.
 
+pub mod entry;
 mod key;
 mod memory;
 pub mod redis;
@@ -10,6 +12,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use entry::{object_entry, CachedObject, VectorForm};
 pub use key::CacheKey;
 pub use memory::MemoryCache;
 
@@ -32,13 +35,6 @@ pub trait FeatureCache: Send + Sync {
 
     /// Stores values with a TTL in one round trip.
     async fn put_many(&self, entries: &[(CacheKey, Bytes)], ttl: Duration) -> Result<()>;
-}
-
-/// The cache entry of an object: its key and its JSON bytes (what the
-/// feature service returns verbatim on a hit).
-pub fn object_entry(o: &crate::graph::ObjectFeatures) -> (CacheKey, Bytes) {
-    let bytes = serde_json::to_vec(o).expect("ObjectFeatures always serialises");
-    (CacheKey::object(&o.model_version, &o.id), Bytes::from(bytes))
 }
 
 /// Writes entries, counting (not propagating) failures: the graph is the

@@ -11,6 +11,11 @@ use crate::{Error, Result};
 pub const GCS_FINALIZED: &str = "google.cloud.storage.object.v1.finalized";
 /// First-generation Cloud Functions spelling of the same event.
 pub const GCS_FINALIZED_LEGACY: &str = "google.storage.object.finalize";
+/// CloudEvent type of a permanently deleted object generation (also sent for the old
+/// generation when an object is overwritten in a bucket without versioning).
+pub const GCS_DELETED: &str = "google.cloud.storage.object.v1.deleted";
+/// First-generation spelling of the same event.
+pub const GCS_DELETED_LEGACY: &str = "google.storage.object.delete";
 const GCS_TYPE_PREFIX: &str = "google.cloud.storage.object.v1.";
 
 /// A new object version in a bucket, whatever envelope it came in.
@@ -37,11 +42,23 @@ pub struct ObjectFinalized {
 pub enum GcsNotice {
     /// An object to process.
     Finalized(ObjectFinalized),
+    /// An object generation that no longer exists: its location is removed from the graph.
+    Deleted(ObjectFinalized),
     /// A well-formed event that needs no work (deleted, archived, …).
     Ignored {
         /// Why nothing happens, for the log.
         reason: String,
     },
+}
+
+impl GcsNotice {
+    /// The same object as a deletion.
+    pub(crate) fn into_deleted(self) -> Self {
+        match self {
+            Self::Finalized(object) => Self::Deleted(object),
+            other => other,
+        }
+    }
 }
 
 /// `StorageObjectData`, the fields Sightgraph uses.
@@ -58,13 +75,32 @@ pub(crate) struct StorageObjectData {
     pub md5_hash: Option<String>,
 }
 
-const IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"];
+// NB: exactly the formats the decoder reads (the `image` crate features in the workspace
+// Cargo.toml); HEIC, AVIF, SVG, RAW and the like would only fail the run as bad input.
+const IMAGE_EXTENSIONS: [&str; 11] = ["jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "bmp", "dib", "tif", "tiff"];
+const IMAGE_CONTENT_TYPES: [&str; 11] = [
+    "image/jpeg",
+    "image/jpg",
+    "image/pjpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "image/bmp",
+    "image/x-bmp",
+    "image/x-ms-bmp",
+    "image/tiff",
+    "image/tiff-fx",
+];
+/// Content types that say nothing about the format: the extension decides.
+const GENERIC_CONTENT_TYPES: [&str; 3] =
+    ["application/octet-stream", "binary/octet-stream", "application/x-www-form-urlencoded"];
 
 impl ObjectFinalized {
     /// Parses a CloudEvent; other GCS event types become [`GcsNotice::Ignored`].
     pub fn from_cloudevent(event: &Event) -> Result<GcsNotice> {
         let ty = event.ty();
-        if ty != GCS_FINALIZED && ty != GCS_FINALIZED_LEGACY {
+        let deleted = ty == GCS_DELETED || ty == GCS_DELETED_LEGACY;
+        if ty != GCS_FINALIZED && ty != GCS_FINALIZED_LEGACY && !deleted {
             if ty.starts_with(GCS_TYPE_PREFIX) || ty.starts_with("google.storage.object.") {
                 return Ok(GcsNotice::Ignored { reason: format!("event type {ty} needs no processing") });
             }
@@ -90,7 +126,8 @@ impl ObjectFinalized {
             .clone()
             .or(src_name)
             .ok_or_else(|| Error::invalid("event names no object: neither data.name, subject nor source"))?;
-        Self::build(event.id().to_owned(), bucket, name, data)
+        let notice = Self::build(event.id().to_owned(), bucket, name, data)?;
+        Ok(if deleted { notice.into_deleted() } else { notice })
     }
 
     pub(crate) fn build(event_id: String, bucket: String, name: String, d: StorageObjectData) -> Result<GcsNotice> {
@@ -120,13 +157,36 @@ impl ObjectFinalized {
         JobName::for_object(&self.bucket, &self.name, self.generation)
     }
 
-    /// Whether the object is an image worth processing (by content type, else by extension).
+    /// Whether the object is an image the decoder reads (see [`Self::not_decodable_reason`]).
     pub fn is_image(&self) -> bool {
-        match self.content_type.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            Some(ct) => ct.to_ascii_lowercase().starts_with("image/"),
+        self.not_decodable_reason().is_none()
+    }
+
+    /// Why the object is not an image the decoder reads, if it is not: its content type
+    /// decides (parameters ignored), else, when that is missing or generic
+    /// (`application/octet-stream`), its extension.
+    pub fn not_decodable_reason(&self) -> Option<String> {
+        let essence = self
+            .content_type
+            .as_deref()
+            .map(|ct| ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+            .filter(|ct| !ct.is_empty() && !GENERIC_CONTENT_TYPES.contains(&ct.as_str()));
+        match essence {
+            Some(ct) if IMAGE_CONTENT_TYPES.contains(&ct.as_str()) => None,
+            Some(ct) if ct.starts_with("image/") => Some(format!(
+                "content type {ct} is an image format the decoder does not read (jpeg, png, webp, gif, bmp, tiff)"
+            )),
+            Some(ct) => Some(format!("content type {ct} is not an image")),
             None => {
                 let ext = self.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-                IMAGE_EXTENSIONS.contains(&ext.as_str())
+                let content_type = self.content_type.as_deref().unwrap_or("none");
+                match ext.as_str() {
+                    e if IMAGE_EXTENSIONS.contains(&e) => None,
+                    "" => Some(format!("no extension and content type {content_type}: not recognisably an image")),
+                    e => {
+                        Some(format!("extension .{e} (content type {content_type}) is not a format the decoder reads"))
+                    }
+                }
             }
         }
     }
@@ -188,10 +248,20 @@ mod tests {
     #[test]
     fn other_storage_events_are_ignored_and_foreign_types_rejected() {
         let src = "//storage.googleapis.com/projects/_/buckets/raw";
-        let deleted = event("google.cloud.storage.object.v1.deleted", src, Some("objects/a"), json!({}));
-        assert!(matches!(ObjectFinalized::from_cloudevent(&deleted).unwrap(), GcsNotice::Ignored { .. }));
+        let archived = event("google.cloud.storage.object.v1.archived", src, Some("objects/a"), json!({}));
+        assert!(matches!(ObjectFinalized::from_cloudevent(&archived).unwrap(), GcsNotice::Ignored { .. }));
         let foreign = event("com.example.other", src, Some("objects/a"), json!({}));
         assert!(ObjectFinalized::from_cloudevent(&foreign).unwrap_err().to_string().contains("unsupported event type"));
+    }
+
+    #[test]
+    fn a_deleted_object_generation_is_a_deletion_of_that_location() {
+        let src = "//storage.googleapis.com/projects/_/buckets/raw";
+        for ty in [GCS_DELETED, GCS_DELETED_LEGACY] {
+            let ev = event(ty, src, Some("objects/a.jpg"), json!({"generation": "42", "contentType": "image/jpeg"}));
+            let GcsNotice::Deleted(o) = ObjectFinalized::from_cloudevent(&ev).unwrap() else { panic!("{ty}") };
+            assert_eq!(o.uri().to_string(), "gs://raw/a.jpg#42", "{ty}");
+        }
     }
 
     #[test]
@@ -201,6 +271,47 @@ mod tests {
         assert!(ObjectFinalized::from_cloudevent(&bad_gen).unwrap_err().to_string().contains("expected an integer"));
         let no_name = event(GCS_FINALIZED, "//elsewhere", None, json!({}));
         assert!(ObjectFinalized::from_cloudevent(&no_name).unwrap_err().to_string().contains("no bucket"));
+    }
+
+    #[test]
+    fn only_formats_the_decoder_reads_count_as_images_by_content_type_or_extension() {
+        let object = |name: &str, content_type: Option<&str>| ObjectFinalized {
+            event_id: "1".into(),
+            bucket: "raw".into(),
+            name: name.into(),
+            generation: Some(1),
+            content_type: content_type.map(str::to_owned),
+            size: Some(10),
+            md5_hash: None,
+        };
+        let cases = [
+            ("a.jpg", Some("image/jpeg"), true),
+            ("a", Some("image/png; charset=binary"), true),
+            ("a.tif", Some("IMAGE/TIFF"), true),
+            ("a.bmp", Some("image/x-ms-bmp"), true),
+            ("a.webp", None, true),
+            ("a.JPEG", Some("application/octet-stream"), true),
+            ("a.gif", Some(""), true),
+            ("a.heic", Some("image/heic"), false),
+            ("a.jpg", Some("image/heic"), false),
+            ("a.avif", Some("image/avif"), false),
+            ("a.svg", Some("image/svg+xml"), false),
+            ("a.heic", None, false),
+            ("a.HEIF", Some("application/octet-stream"), false),
+            ("a.avif", None, false),
+            ("a.svg", None, false),
+            ("a.cr2", None, false),
+            ("README", None, false),
+            ("a.jpg", Some("text/plain"), false),
+        ];
+        for (name, content_type, expected) in cases {
+            let o = object(name, content_type);
+            assert_eq!(o.is_image(), expected, "{name} as {content_type:?}: {:?}", o.not_decodable_reason());
+        }
+        let heic = object("a.heic", Some("image/heic")).not_decodable_reason().unwrap();
+        assert!(heic.contains("image/heic") && heic.contains("does not read"), "{heic}");
+        let svg = object("a.svg", None).not_decodable_reason().unwrap();
+        assert!(svg.contains(".svg"), "{svg}");
     }
 
     #[test]

@@ -4,5 +4,5 @@ mod gcs;
 mod numbers;
 mod pubsub;
 
-pub use gcs::{GcsNotice, ObjectFinalized, GCS_FINALIZED, GCS_FINALIZED_LEGACY};
+pub use gcs::{GcsNotice, ObjectFinalized, GCS_DELETED, GCS_DELETED_LEGACY, GCS_FINALIZED, GCS_FINALIZED_LEGACY};
 pub use pubsub::PubSubPush;

@@ -15,6 +15,9 @@ pub struct PubSubPush {
     /// `projects/<p>/subscriptions/<s>`.
     #[serde(default)]
     pub subscription: Option<String>,
+    /// Delivery attempt, from 1; sent only by subscriptions with a dead-letter policy.
+    #[serde(default, rename = "deliveryAttempt")]
+    pub delivery_attempt: Option<u32>,
 }
 
 /// The pushed message; the emulator sends both spellings of id and time.
@@ -37,6 +40,16 @@ impl PubSubMessage {
     pub fn id(&self) -> &str {
         self.message_id_camel.as_deref().or(self.message_id_snake.as_deref()).unwrap_or("")
     }
+
+    /// The decoded payload (empty when the message has none).
+    pub fn data_bytes(&self) -> Result<Vec<u8>> {
+        match self.data.as_deref().filter(|d| !d.is_empty()) {
+            None => Ok(Vec::new()),
+            Some(b64) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| Error::invalid(format!("message data is not base64: {e}"))),
+        }
+    }
 }
 
 impl PubSubPush {
@@ -46,7 +59,8 @@ impl PubSubPush {
         let event_type = attrs
             .get("eventType")
             .ok_or_else(|| Error::invalid("Pub/Sub message has no eventType attribute: not a GCS notification"))?;
-        if event_type != "OBJECT_FINALIZE" {
+        let deleted = event_type == "OBJECT_DELETE";
+        if event_type != "OBJECT_FINALIZE" && !deleted {
             return Ok(GcsNotice::Ignored { reason: format!("GCS notification {event_type} needs no processing") });
         }
         let required = |k: &str| {
@@ -78,7 +92,8 @@ impl PubSubPush {
                 .map_err(|_| Error::invalid(format!("objectGeneration must be an integer, got {g:?}")))?;
             data.generation = Some(g);
         }
-        ObjectFinalized::build(self.message.id().to_owned(), bucket, name, data)
+        let notice = ObjectFinalized::build(self.message.id().to_owned(), bucket, name, data)?;
+        Ok(if deleted { notice.into_deleted() } else { notice })
     }
 }
 
@@ -111,8 +126,12 @@ mod tests {
 
     #[test]
     fn other_notifications_are_ignored_and_missing_attributes_rejected() {
-        let del = push(json!({"eventType":"OBJECT_DELETE","bucketId":"raw","objectId":"x"}), None);
-        assert!(matches!(del.to_notice().unwrap(), GcsNotice::Ignored { .. }));
+        let archived = push(json!({"eventType":"OBJECT_ARCHIVE","bucketId":"raw","objectId":"x"}), None);
+        assert!(matches!(archived.to_notice().unwrap(), GcsNotice::Ignored { .. }));
+        let del =
+            push(json!({"eventType":"OBJECT_DELETE","bucketId":"raw","objectId":"x","objectGeneration":"3"}), None);
+        let GcsNotice::Deleted(o) = del.to_notice().unwrap() else { panic!("a delete") };
+        assert_eq!(o.uri().to_string(), "gs://raw/x#3");
         let missing = push(json!({"eventType":"OBJECT_FINALIZE","bucketId":"raw"}), None);
         assert!(missing.to_notice().unwrap_err().to_string().contains("objectId"));
         let bad = push(json!({"eventType":"OBJECT_FINALIZE","bucketId":"raw","objectId":"x"}), Some("%%%"));

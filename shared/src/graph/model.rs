@@ -30,8 +30,13 @@ pub struct ImageRecord {
     pub sha256: String,
     /// Base64 MD5.
     pub md5_hash: String,
-    /// Every known location of the same bytes, first one first.
+    /// Where the same bytes are stored now, first one first; a removed location
+    /// ([`super::GraphStore::remove_location`]) is left out.
     pub locations: Vec<String>,
+    /// Set when every location of the image was removed: the bytes are stored nowhere
+    /// any more, though its objects, features and lineage stay. The time of the last removal.
+    #[serde(default)]
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// Another location of known bytes.
@@ -45,6 +50,19 @@ pub struct Location {
     pub name: String,
     /// Generation.
     pub generation: Option<i64>,
+}
+
+/// What removing a location did ([`super::GraphStore::remove_location`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationRemoval {
+    /// The image stored there; `None` when the graph does not know the location (yet).
+    pub image_id: Option<ImageId>,
+    /// False when the location had been removed before (a redelivered delete).
+    pub removed: bool,
+    /// Locations the image still has.
+    pub remaining: usize,
+    /// Set when the image has no location left (see [`ImageRecord::deleted_at`]).
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// How to name an image in a lookup.

@@ -1,12 +1,15 @@
 //! Structured pattern queries: "images with a person NEAR a blue car".
 //!
 //! Only typed values reach a backend; each backend compiles the query to
-//! parameterised SQL or Cypher.
+//! parameterised SQL or Cypher. Pages follow each other by key: a page ends
+//! with a [`PatternCursor`] naming its last match, and the next page starts
+//! after it, so no backend ever skips rows it has already sorted.
 
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 use super::{ImageRecord, ObjectFeatures};
-use crate::domain::{ColorName, Label, ModelVersion};
+use crate::domain::{ColorName, ImageId, Label, ModelVersion, ObjectId};
 use crate::schema::{Relation, RelationKind};
 use crate::{Error, Result};
 
@@ -55,9 +58,57 @@ pub struct PatternQuery {
     /// Page size (1..=100, default 20).
     #[serde(default = "default_limit")]
     pub limit: u32,
-    /// Matches to skip.
+    /// Start after this match (the previous page's `next_cursor`); the first page when absent.
     #[serde(default)]
-    pub offset: u32,
+    pub cursor: Option<PatternCursor>,
+}
+
+/// The key of one match, `(image id, subject id, object id)`, in the order pages follow.
+/// Its text form `<image id>.<subject id>.<object id>` is what clients pass back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PatternCursor {
+    /// The match's image.
+    pub image: ImageId,
+    /// Its subject.
+    pub subject: ObjectId,
+    /// Its object.
+    pub object: ObjectId,
+}
+
+impl PatternCursor {
+    /// Parses the text form.
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = || Error::invalid(format!("cursor {s:?} is not one this API returned"));
+        let mut parts = s.split('.');
+        let (Some(i), Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        Ok(Self {
+            image: ImageId::parse(i).map_err(|_| bad())?,
+            subject: ObjectId::parse(a).map_err(|_| bad())?,
+            object: ObjectId::parse(b).map_err(|_| bad())?,
+        })
+    }
+}
+
+impl fmt::Display for PatternCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.image, self.subject, self.object)
+    }
+}
+
+impl TryFrom<String> for PatternCursor {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PatternCursor> for String {
+    fn from(c: PatternCursor) -> String {
+        c.to_string()
+    }
 }
 
 fn default_limit() -> u32 {
@@ -74,9 +125,6 @@ impl PatternQuery {
             if !d.is_finite() || d < 0.0 {
                 return Err(Error::invalid("relation.max_distance must be a non-negative number"));
             }
-        }
-        if self.offset > 100_000 {
-            return Err(Error::invalid("offset must be at most 100000"));
         }
         Ok(())
     }
@@ -118,6 +166,18 @@ pub struct PatternPage {
     pub matches: Vec<PatternMatch>,
     /// More matches exist after this page.
     pub truncated: bool,
+    /// Pass as `cursor` to get the next page; `None` on the last page.
+    pub next_cursor: Option<PatternCursor>,
+}
+
+impl PatternPage {
+    /// A page from the rows a backend fetched (up to `limit + 1`, in key order) and the matches built from them.
+    pub(crate) fn from_rows(keys: &[PatternCursor], limit: u32, matches: Vec<PatternMatch>) -> Self {
+        let truncated = keys.len() > limit as usize;
+        // NB: the cursor is the last row of the page, even if its objects vanished before they were read.
+        let next_cursor = truncated.then(|| keys[limit as usize - 1].clone());
+        Self { matches, truncated, next_cursor }
+    }
 }
 
 #[cfg(test)]
@@ -132,7 +192,7 @@ mod tests {
             "object": {"label": "car", "color": "blue"}
         }))
         .unwrap();
-        assert_eq!((q.limit, q.offset), (20, 0));
+        assert_eq!((q.limit, &q.cursor), (20, &None));
         q.validate().unwrap();
         let bad = serde_json::from_value::<PatternQuery>(json!({"relation": {"type": "NEAR"}, "cypher": "MATCH (n)"}));
         assert!(bad.is_err());
@@ -146,5 +206,16 @@ mod tests {
         q.limit = 5;
         q.relation.max_distance = Some(-1.0);
         assert!(q.validate().is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_anything_else_is_refused() {
+        let text = format!("{}.{}.{}", "a".repeat(64), "b".repeat(32), "c".repeat(32));
+        let q: PatternQuery = serde_json::from_value(json!({"relation": {"type": "NEAR"}, "cursor": text})).unwrap();
+        assert_eq!(q.cursor.as_ref().map(ToString::to_string), Some(text));
+        for bad in ["", "x.y.z", "offset=40", &format!("{}.{}", "a".repeat(64), "b".repeat(32))] {
+            let err = serde_json::from_value::<PatternQuery>(json!({"relation": {"type": "NEAR"}, "cursor": bad}));
+            assert!(err.unwrap_err().to_string().contains("not one this API returned"), "{bad:?}");
+        }
     }
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::{
     Coverage, FeatureSetState, GraphCounts, GraphNode, ImageFeatures, ImageQuery, ImageRecord, ImageSelector, Location,
-    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange, WriteSummary,
+    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange,
+    WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -33,6 +34,14 @@ pub trait GraphStore: Send + Sync {
 
     /// Records another place the same bytes live; true when it was new.
     async fn add_location(&self, image: &ImageId, location: &Location) -> Result<bool>;
+
+    /// Records that the bytes are no longer stored at `uri` (`gs://bucket/name#generation`:
+    /// that object generation was deleted). Objects, features and lineage stay: images
+    /// read afterwards list the location no more, and one with no location left carries
+    /// `deleted_at`. Idempotent (a second call says `removed: false`), and also for a
+    /// location not known yet: the removal is kept as a tombstone, so a features document
+    /// that arrives after the delete creates the image without that location.
+    async fn remove_location(&self, uri: &str) -> Result<LocationRemoval>;
 
     /// One object with its feature vector.
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>>;
@@ -83,8 +92,19 @@ pub trait GraphStore: Send + Sync {
     /// Structured pattern search ("person NEAR blue car").
     async fn pattern_search(&self, query: &PatternQuery, version: &ModelVersion) -> Result<PatternPage>;
 
-    /// The `k` objects of the same model version most similar to `id` (cosine).
-    async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>>;
+    /// The `k` objects of the same model version most similar to `id` (cosine). Where no
+    /// vector index can answer, the exact comparison scans at most `max_scan` vectors;
+    /// past that it fails with `Unavailable` (503) instead of scanning them all.
+    async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>>;
+
+    /// The stored objects most similar to a query vector: at most `q.k` objects of
+    /// `q.version` (with `q.label` and a cosine ≥ `q.min_score` where given), best
+    /// first, ties by object id, embeddings left out, `score` the cosine. Calls
+    /// `q.validate()`; a vector whose length differs from the version's stored
+    /// vectors is `Invalid` ([`VectorQuery::wrong_dimension`]); a version without
+    /// features gives an empty list. Exact where the backend scans, approximate
+    /// (an ANN index, recall measured in `bench/results/`) where it has one.
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>>;
 
     /// One node with all its properties.
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>>;

@@ -122,8 +122,12 @@ impl LocalLauncher {
         let name = name.as_str().to_owned();
         {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-            if jobs.contains_key(&name) {
-                return Ok(LaunchOutcome::AlreadyExists);
+            match jobs.get(&name) {
+                Some(LocalJobStatus::Failed { exit_code }) => {
+                    return Ok(LaunchOutcome::FailedBefore { reason: failure_reason(*exit_code) })
+                }
+                Some(_) => return Ok(LaunchOutcome::AlreadyExists),
+                None => {}
             }
             jobs.insert(name.clone(), LocalJobStatus::Queued);
         }
@@ -152,6 +156,19 @@ impl LocalLauncher {
         });
         Ok(LaunchOutcome::Created)
     }
+}
+
+/// The failure as an operator reads it: the exit code and what it means.
+fn failure_reason(exit_code: i32) -> String {
+    let meaning = match exit_code {
+        exit_codes::USAGE => "usage error",
+        exit_codes::BAD_INPUT => "bad input, not retried",
+        exit_codes::TRANSIENT => "transient failure, retries exhausted",
+        exit_codes::CONFIG => "configuration error, not retried",
+        -1 => "killed or not started",
+        _ => "unexpected failure",
+    };
+    format!("cv-processor exited with {exit_code} ({meaning})")
 }
 
 async fn run_once(cfg: &LocalLauncherConfig, name: &str, log_path: &std::path::Path) -> i32 {
@@ -234,5 +251,20 @@ mod tests {
         assert!(bad.wait_idle(Duration::from_secs(10)).await);
         let runs = std::fs::read_to_string(dir.path().join("count-cv-b")).unwrap();
         assert_eq!(runs.lines().count(), 1, "bad input is never retried");
+    }
+
+    #[tokio::test]
+    async fn a_relaunch_of_a_failed_run_reports_the_failure_and_starts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = launcher(dir.path(), "echo run >> \"$(dirname $0)/count-$4\"; exit 65", 1);
+        l.launch(&request("cv-f")).await.unwrap();
+        assert!(l.wait_idle(Duration::from_secs(10)).await);
+
+        let again = l.launch(&request("cv-f")).await.unwrap();
+
+        let LaunchOutcome::FailedBefore { reason } = again else { panic!("expected failed_before, got {again:?}") };
+        assert!(reason.contains("65") && reason.contains("bad input"), "{reason}");
+        let runs = std::fs::read_to_string(dir.path().join("count-cv-f")).unwrap();
+        assert_eq!(runs.lines().count(), 1, "nothing new ran");
     }
 }

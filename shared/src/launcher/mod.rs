@@ -42,13 +42,19 @@ pub struct JobRequest {
 }
 
 /// What a launch did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LaunchOutcome {
     /// A new run was started.
     Created,
-    /// A run with this name already exists; nothing was started.
+    /// A run with this name already exists (queued, running or done); nothing was started.
     AlreadyExists,
+    /// A run with this name exists and has failed for good; nothing was started. Re-running
+    /// it is an operator's decision (docs/deploy.md, "Re-running a failed image").
+    FailedBefore {
+        /// Why it failed, as the backend reports it (e.g. the Job's `Failed` condition).
+        reason: String,
+    },
 }
 
 /// Starts processing runs.
@@ -57,6 +63,6 @@ pub trait JobLauncher: Send + Sync {
     /// Launcher name for logs (`local`, `kubernetes`).
     fn kind(&self) -> &'static str;
 
-    /// Starts a run unless one with the same name exists.
+    /// Starts a run unless one with the same name exists; says whether that one failed.
     async fn launch(&self, request: &JobRequest) -> Result<LaunchOutcome>;
 }

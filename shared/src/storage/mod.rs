@@ -1,12 +1,14 @@
 //! Reading image objects through `object_store`: GCS in production (or a GCS
 //! emulator), a local folder standing in for buckets in development
-//! (`<root>/<bucket>/<name>`), or a plain file.
+//! (`<root>/<bucket>/<name>`, never outside the root), or a plain file where the caller allows it.
 
+mod local;
 mod reader;
 
-pub use reader::{Fetched, ObjectReader, StorageConfig};
+pub use local::LocalFiles;
+pub use reader::{Fetched, ObjectReader, Opened, StorageConfig};
 
-/// MIME type from magic bytes.
+/// MIME type from magic bytes; `application/octet-stream` for anything that is not a known image.
 pub fn sniff_content_type(bytes: &[u8]) -> &'static str {
     match bytes {
         [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",

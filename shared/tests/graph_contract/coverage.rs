@@ -102,6 +102,10 @@ async fn sqlite_coverage_counts_the_images_each_version_processed() {
 async fn neo4j_coverage_counts_the_images_each_version_processed() {
     check_coverage_counts_the_images_each_version_processed(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_coverage_counts_the_images_each_version_processed() {
+    check_coverage_counts_the_images_each_version_processed(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_image_pages_filter_by_version_and_location_in_id_order() {
@@ -111,6 +115,10 @@ async fn sqlite_image_pages_filter_by_version_and_location_in_id_order() {
 async fn neo4j_image_pages_filter_by_version_and_location_in_id_order() {
     check_image_pages_filter_by_version_and_location_in_id_order(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_image_pages_filter_by_version_and_location_in_id_order() {
+    check_image_pages_filter_by_version_and_location_in_id_order(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_activation_with_coverage_records_it_in_the_audit() {
@@ -119,4 +127,8 @@ async fn sqlite_activation_with_coverage_records_it_in_the_audit() {
 #[tokio::test]
 async fn neo4j_activation_with_coverage_records_it_in_the_audit() {
     check_activation_with_coverage_records_it_in_the_audit(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_activation_with_coverage_records_it_in_the_audit() {
+    check_activation_with_coverage_records_it_in_the_audit(&spanner!()).await
 }

@@ -209,7 +209,7 @@ pub fn document(
             finished_at: now,
         },
     };
-    doc.validate().expect("test documents are valid");
+    doc.validate_content().expect("test documents are valid");
     doc
 }
 
@@ -236,6 +236,7 @@ pub fn expected_image(doc: &FeatureDocument, locations: &[&str]) -> ImageRecord 
         sha256: i.id.to_string(),
         md5_hash: i.md5_hash.clone(),
         locations: locations.iter().map(|l| l.to_string()).collect(),
+        deleted_at: None,
     }
 }
 

@@ -86,7 +86,7 @@ async fn check_unknown_ids_give_none(store: &dyn GraphStore) {
     assert_eq!(store.image(&image).await.unwrap(), None, "image");
     assert_eq!(store.image_features(&ImageSelector::Id(image.clone()), &scene.version).await.unwrap(), None, "by id");
     assert_eq!(store.image_features(&ImageSelector::Uri(random_uri()), &scene.version).await.unwrap(), None, "by uri");
-    assert_eq!(store.nearest_objects(&object, 3).await.unwrap(), None, "nearest");
+    assert_eq!(store.nearest_objects(&object, 3, 1000).await.unwrap(), None, "nearest");
     for id in [NodeId::Image(image), NodeId::parse(object.as_str()).unwrap()] {
         assert_eq!(store.node(&id).await.unwrap(), None, "node {id:?}");
         assert_eq!(store.neighbourhood(&id, 2, 10).await.unwrap(), None, "neighbourhood {id:?}");
@@ -102,6 +102,10 @@ async fn sqlite_lookups_return_exactly_what_was_written() {
 async fn neo4j_lookups_return_exactly_what_was_written() {
     check_lookups_return_exactly_what_was_written(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_lookups_return_exactly_what_was_written() {
+    check_lookups_return_exactly_what_was_written(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_find_processed_by_md5_only_matches_the_given_version() {
@@ -110,6 +114,10 @@ async fn sqlite_find_processed_by_md5_only_matches_the_given_version() {
 #[tokio::test]
 async fn neo4j_find_processed_by_md5_only_matches_the_given_version() {
     check_find_processed_by_md5_only_matches_the_given_version(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_find_processed_by_md5_only_matches_the_given_version() {
+    check_find_processed_by_md5_only_matches_the_given_version(&spanner!()).await
 }
 
 #[tokio::test]
@@ -120,6 +128,10 @@ async fn sqlite_newest_objects_come_newest_first_within_the_limit() {
 async fn neo4j_newest_objects_come_newest_first_within_the_limit() {
     check_newest_objects_come_newest_first_within_the_limit(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_newest_objects_come_newest_first_within_the_limit() {
+    check_newest_objects_come_newest_first_within_the_limit(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_unknown_ids_give_none() {
@@ -128,4 +140,8 @@ async fn sqlite_unknown_ids_give_none() {
 #[tokio::test]
 async fn neo4j_unknown_ids_give_none() {
     check_unknown_ids_give_none(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_unknown_ids_give_none() {
+    check_unknown_ids_give_none(&spanner!()).await
 }

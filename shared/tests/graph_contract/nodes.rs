@@ -124,6 +124,10 @@ async fn sqlite_nodes_carry_every_property_in_one_shape() {
 async fn neo4j_nodes_carry_every_property_in_one_shape() {
     check_nodes_carry_every_property_in_one_shape(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_nodes_carry_every_property_in_one_shape() {
+    check_nodes_carry_every_property_in_one_shape(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_neighbourhoods_grow_with_depth_and_stop_at_the_limit() {
@@ -132,4 +136,8 @@ async fn sqlite_neighbourhoods_grow_with_depth_and_stop_at_the_limit() {
 #[tokio::test]
 async fn neo4j_neighbourhoods_grow_with_depth_and_stop_at_the_limit() {
     check_neighbourhoods_grow_with_depth_and_stop_at_the_limit(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_neighbourhoods_grow_with_depth_and_stop_at_the_limit() {
+    check_neighbourhoods_grow_with_depth_and_stop_at_the_limit(&spanner!()).await
 }

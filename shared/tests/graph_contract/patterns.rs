@@ -1,7 +1,7 @@
 //! Pattern search: "person NEAR blue car", distance bounds, paging.
 
 use shared::domain::{ColorName, Label};
-use shared::graph::{GraphStore, ObjectPattern, PatternQuery, RelationPattern};
+use shared::graph::{GraphStore, ObjectPattern, PatternCursor, PatternQuery, RelationPattern};
 use shared::schema::{FeatureDocument, RelationKind};
 
 use crate::helpers::*;
@@ -14,7 +14,7 @@ fn query(subject: ObjectPattern, kind: RelationKind, max_distance: Option<f32>, 
         object,
         version: None,
         limit: 20,
-        offset: 0,
+        cursor: None,
     }
 }
 
@@ -85,29 +85,68 @@ async fn check_pattern_search_finds_a_person_near_a_blue_car(store: &dyn GraphSt
     );
 }
 
-async fn check_pattern_search_pages_in_a_stable_order(store: &dyn GraphStore) {
+async fn check_pattern_search_pages_by_key_returning_every_match_exactly_once(store: &dyn GraphStore) {
     // Arrange: 3 NEAR relations, each matched in both directions.
     let scene = Scene::new();
     two_streets(store, &scene).await;
     let any_near = query(ObjectPattern::default(), RelationKind::Near, None, ObjectPattern::default());
-    let page = |offset, limit| PatternQuery { offset, limit, ..any_near.clone() };
+    let everything =
+        store.pattern_search(&PatternQuery { limit: 100, ..any_near.clone() }, &scene.version).await.unwrap();
 
-    // Act
-    let everything = store.pattern_search(&page(0, 100), &scene.version).await.unwrap();
-    let mut pages = Vec::new();
-    for offset in [0, 4, 6] {
-        pages.push(store.pattern_search(&page(offset, 4), &scene.version).await.unwrap());
+    for limit in [1, 2, 4, 5, 6] {
+        // Act: follow the cursors to the end.
+        let mut pages = Vec::new();
+        let mut cursor = None;
+        loop {
+            let q = PatternQuery { limit, cursor: cursor.clone(), ..any_near.clone() };
+            let page = store.pattern_search(&q, &scene.version).await.unwrap();
+            cursor = page.next_cursor.clone();
+            assert_eq!(page.truncated, cursor.is_some(), "limit {limit}: truncated exactly when a cursor follows");
+            pages.push(page);
+            if cursor.is_none() || pages.len() > 10 {
+                break;
+            }
+        }
+
+        // Assert
+        let sizes: Vec<_> = pages.iter().map(|p| p.matches.len()).collect();
+        let expected: Vec<usize> =
+            (0..6usize.div_ceil(limit as usize)).map(|i| (6 - i * limit as usize).min(limit as usize)).collect();
+        assert_eq!(sizes, expected, "limit {limit}: full pages, then the rest, then no cursor");
+        let paged: Vec<_> = pages.into_iter().flat_map(|p| p.matches).collect();
+        assert_eq!(paged, everything.matches, "limit {limit}: pages concatenate to every match, each once");
     }
-
-    // Assert
     let keys: Vec<_> =
         everything.matches.iter().map(|m| (m.image.id.clone(), m.subject.id.clone(), m.object.id.clone())).collect();
     assert_eq!(keys.len(), 6, "both directions of each NEAR relation");
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "ordered by image id, subject id, object id: {keys:?}");
-    let sizes: Vec<_> = pages.iter().map(|p| (p.matches.len(), p.truncated)).collect();
-    assert_eq!(sizes, vec![(4, true), (2, false), (0, false)], "pages of 4 and their truncated flags");
-    let paged: Vec<_> = pages.into_iter().flat_map(|p| p.matches).collect();
-    assert_eq!(paged, everything.matches, "pages concatenate to the whole result");
+    assert!(everything.next_cursor.is_none() && !everything.truncated);
+}
+
+async fn check_a_page_after_the_last_match_is_empty(store: &dyn GraphStore) {
+    let scene = Scene::new();
+    two_streets(store, &scene).await;
+    let any_near = query(ObjectPattern::default(), RelationKind::Near, None, ObjectPattern::default());
+    let first = store.pattern_search(&PatternQuery { limit: 5, ..any_near.clone() }, &scene.version).await.unwrap();
+    let last = store
+        .pattern_search(
+            &PatternQuery { limit: 5, cursor: first.next_cursor.clone(), ..any_near.clone() },
+            &scene.version,
+        )
+        .await
+        .unwrap();
+    let key = |m: &shared::graph::PatternMatch| PatternCursor {
+        image: m.image.id.clone(),
+        subject: m.subject.id.clone(),
+        object: m.object.id.clone(),
+    };
+    let beyond = PatternQuery { limit: 5, cursor: Some(key(&last.matches[0])), ..any_near.clone() };
+
+    let after = store.pattern_search(&beyond, &scene.version).await.unwrap();
+
+    assert_eq!(first.next_cursor, Some(key(&first.matches[4])), "the cursor names the page's last match");
+    assert_eq!(last.matches.len(), 1);
+    assert!(after.matches.is_empty() && after.next_cursor.is_none(), "{after:?}");
 }
 
 #[tokio::test]
@@ -118,12 +157,35 @@ async fn sqlite_pattern_search_finds_a_person_near_a_blue_car() {
 async fn neo4j_pattern_search_finds_a_person_near_a_blue_car() {
     check_pattern_search_finds_a_person_near_a_blue_car(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_pattern_search_finds_a_person_near_a_blue_car() {
+    check_pattern_search_finds_a_person_near_a_blue_car(&spanner!()).await
+}
 
 #[tokio::test]
-async fn sqlite_pattern_search_pages_in_a_stable_order() {
-    check_pattern_search_pages_in_a_stable_order(&sqlite().await).await
+async fn sqlite_pattern_search_pages_by_key_returning_every_match_exactly_once() {
+    check_pattern_search_pages_by_key_returning_every_match_exactly_once(&sqlite().await).await
 }
 #[tokio::test]
-async fn neo4j_pattern_search_pages_in_a_stable_order() {
-    check_pattern_search_pages_in_a_stable_order(&neo4j!()).await
+async fn neo4j_pattern_search_pages_by_key_returning_every_match_exactly_once() {
+    check_pattern_search_pages_by_key_returning_every_match_exactly_once(&neo4j!()).await
+}
+
+#[tokio::test]
+async fn spanner_pattern_search_pages_by_key_returning_every_match_exactly_once() {
+    check_pattern_search_pages_by_key_returning_every_match_exactly_once(&spanner!()).await
+}
+
+#[tokio::test]
+async fn sqlite_a_page_after_the_last_match_is_empty() {
+    check_a_page_after_the_last_match_is_empty(&sqlite().await).await
+}
+#[tokio::test]
+async fn neo4j_a_page_after_the_last_match_is_empty() {
+    check_a_page_after_the_last_match_is_empty(&neo4j!()).await
+}
+
+#[tokio::test]
+async fn spanner_a_page_after_the_last_match_is_empty() {
+    check_a_page_after_the_last_match_is_empty(&spanner!()).await
 }

@@ -1,6 +1,7 @@
-//! The stores under test: SQLite in memory, and the Neo4j of the test services.
+//! The stores under test: SQLite in memory, and the Neo4j and Spanner emulator of the test services.
 
 use shared::graph::neo4j::Neo4jGraphStore;
+use shared::graph::spanner::{SpannerGraphStore, SpannerTarget};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
 
@@ -37,6 +38,32 @@ pub async fn neo4j() -> Option<Neo4jGraphStore> {
 macro_rules! neo4j {
     () => {
         match $crate::stores::neo4j().await {
+            Some(store) => store,
+            None => return,
+        }
+    };
+}
+
+/// A fresh database on the test services' Spanner emulator, so each test sees only its own
+/// data; `None` where the emulator is not installed (see `shared::testing::spanner_settings`).
+pub async fn spanner_target() -> Option<SpannerTarget> {
+    let settings = shared::testing::spanner_settings("contract").await?;
+    Some(settings.target().expect("test settings are valid").expect("a database is set"))
+}
+
+/// A Spanner store on a fresh emulator database, schema applied.
+pub async fn spanner() -> Option<SpannerGraphStore> {
+    let target = spanner_target().await?;
+    let store =
+        SpannerGraphStore::connect(&target).await.unwrap_or_else(|e| panic!("connecting to {}: {e}", target.database));
+    store.ensure_schema().await.expect("Spanner schema");
+    Some(store)
+}
+
+/// The Spanner store, or return from the test when it is skipped.
+macro_rules! spanner {
+    () => {
+        match $crate::stores::spanner().await {
             Some(store) => store,
             None => return,
         }

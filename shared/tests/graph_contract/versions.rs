@@ -96,6 +96,10 @@ async fn sqlite_the_first_write_to_a_feature_set_activates_its_version() {
 async fn neo4j_the_first_write_to_a_feature_set_activates_its_version() {
     check_the_first_write_to_a_feature_set_activates_its_version(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_the_first_write_to_a_feature_set_activates_its_version() {
+    check_the_first_write_to_a_feature_set_activates_its_version(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_activate_and_rollback_switch_atomically_with_an_audit_trail() {
@@ -105,6 +109,10 @@ async fn sqlite_activate_and_rollback_switch_atomically_with_an_audit_trail() {
 async fn neo4j_activate_and_rollback_switch_atomically_with_an_audit_trail() {
     check_activate_and_rollback_switch_atomically_with_an_audit_trail(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_activate_and_rollback_switch_atomically_with_an_audit_trail() {
+    check_activate_and_rollback_switch_atomically_with_an_audit_trail(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_unknown_versions_are_not_found() {
@@ -113,4 +121,8 @@ async fn sqlite_unknown_versions_are_not_found() {
 #[tokio::test]
 async fn neo4j_unknown_versions_are_not_found() {
     check_unknown_versions_are_not_found(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_unknown_versions_are_not_found() {
+    check_unknown_versions_are_not_found(&spanner!()).await
 }

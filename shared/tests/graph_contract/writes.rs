@@ -110,6 +110,34 @@ async fn check_add_location_records_new_places_only(store: &dyn GraphStore) {
     assert_eq!(image.locations, vec![doc.image.uri.clone(), uri], "locations, first one first");
 }
 
+async fn check_concurrent_writers_of_one_document_store_one_copy(store: &dyn GraphStore) {
+    // Arrange
+    let scene = Scene::new();
+    let doc = scene.street();
+
+    // Act: the same document delivered 16 times at once (at-least-once delivery, many pods).
+    let writes = futures::future::join_all((0..16).map(|_| store.write_features(&scene.set, &doc))).await;
+
+    // Assert
+    let summaries: Vec<WriteSummary> =
+        writes.into_iter().map(|w| w.expect("every concurrent writer succeeds (conflicts are retried)")).collect();
+    assert_eq!(summaries.iter().filter(|s| s.image_created).count(), 1, "one writer created the image: {summaries:?}");
+    assert_eq!(
+        summaries.iter().map(|s| s.objects_created).sum::<usize>(),
+        3,
+        "each object created once: {summaries:?}"
+    );
+    assert_eq!(summaries.iter().filter(|s| s.activated).count(), 1, "the version bootstrapped once: {summaries:?}");
+    let stored = store.image_features(&ImageSelector::Id(doc.image.id.clone()), &scene.version).await.unwrap();
+    let stored = stored.expect("the image is stored");
+    assert_eq!(stored.image, expected_image(&doc, &[&doc.image.uri]), "one image, one location");
+    assert_same_objects(&stored.objects, &expected_objects(&doc), "one copy of each object");
+    assert_eq!(stored.relations.len(), doc.relations.len(), "one copy of each relation");
+    let sets = store.feature_sets().await.unwrap();
+    let set = sets.iter().find(|s| s.name == scene.set.as_str()).expect("the feature set is listed");
+    assert_eq!((set.versions.len(), set.history.len()), (1, 1), "one version, one bootstrap audit entry");
+}
+
 #[tokio::test]
 async fn sqlite_a_write_reports_what_it_created() {
     check_a_write_reports_what_it_created(&sqlite().await).await
@@ -117,6 +145,10 @@ async fn sqlite_a_write_reports_what_it_created() {
 #[tokio::test]
 async fn neo4j_a_write_reports_what_it_created() {
     check_a_write_reports_what_it_created(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_a_write_reports_what_it_created() {
+    check_a_write_reports_what_it_created(&spanner!()).await
 }
 
 #[tokio::test]
@@ -127,6 +159,10 @@ async fn sqlite_the_same_document_twice_changes_nothing() {
 async fn neo4j_the_same_document_twice_changes_nothing() {
     check_the_same_document_twice_changes_nothing(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_the_same_document_twice_changes_nothing() {
+    check_the_same_document_twice_changes_nothing(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations() {
@@ -136,6 +172,10 @@ async fn sqlite_the_same_bytes_under_a_second_uri_are_one_image_with_both_locati
 async fn neo4j_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations() {
     check_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations(&neo4j!()).await
 }
+#[tokio::test]
+async fn spanner_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations() {
+    check_the_same_bytes_under_a_second_uri_are_one_image_with_both_locations(&spanner!()).await
+}
 
 #[tokio::test]
 async fn sqlite_add_location_records_new_places_only() {
@@ -144,4 +184,21 @@ async fn sqlite_add_location_records_new_places_only() {
 #[tokio::test]
 async fn neo4j_add_location_records_new_places_only() {
     check_add_location_records_new_places_only(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_add_location_records_new_places_only() {
+    check_add_location_records_new_places_only(&spanner!()).await
+}
+
+#[tokio::test]
+async fn sqlite_concurrent_writers_of_one_document_store_one_copy() {
+    check_concurrent_writers_of_one_document_store_one_copy(&sqlite().await).await
+}
+#[tokio::test]
+async fn neo4j_concurrent_writers_of_one_document_store_one_copy() {
+    check_concurrent_writers_of_one_document_store_one_copy(&neo4j!()).await
+}
+#[tokio::test]
+async fn spanner_concurrent_writers_of_one_document_store_one_copy() {
+    check_concurrent_writers_of_one_document_store_one_copy(&spanner!()).await
 }

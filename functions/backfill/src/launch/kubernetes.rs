@@ -59,8 +59,14 @@ impl KubernetesBackfills {
             &self.template,
             &BackfillJob { manifest, root, parallelism: self.parallelism, batch_size: self.batch_size },
         );
-        let outcome = create_job(&self.jobs, &job).await?;
-        Ok(if outcome == LaunchOutcome::Created { Launched::Created } else { Launched::AlreadyExists })
+        match create_job(&self.jobs, &job).await? {
+            LaunchOutcome::Created => Ok(Launched::Created),
+            LaunchOutcome::FailedBefore { reason } => Err(Error::refused(format!(
+                "the Job of run {} exists and has failed ({reason}): delete it to run the shards again",
+                manifest.run
+            ))),
+            _ => Ok(Launched::AlreadyExists),
+        }
     }
 
     /// Every backfill Job of a version, newest first.
@@ -117,7 +123,7 @@ fn api_error(what: &str, e: kube::Error) -> Error {
     match e {
         kube::Error::Api(s) if s.code == 403 => Error::Shared(shared::Error::backend(
             BACKEND,
-            format!("RBAC is missing: {what} was forbidden; grant create and list on batch/v1 jobs (Role sightgraph-backfill-launcher): {}", s.message),
+            format!("RBAC is missing: {what} was forbidden; grant create, get and list on batch/v1 jobs (Role sightgraph-backfill-launcher): {}", s.message),
         )),
         kube::Error::Api(s) if s.code == 429 || s.code >= 500 => {
             Error::Shared(shared::Error::unavailable(BACKEND, format!("{what}: {} {}", s.code, s.message)))

@@ -85,14 +85,19 @@ async fn the_same_run_launched_again_finds_its_job_and_starts_nothing() {
     let itself = with_status(m.run.as_str(), json!({"active": 2}));
     let conflict = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 409, "reason": "AlreadyExists", "message": "exists"});
 
-    let (outcome, seen) =
-        against(vec![(StatusCode::OK, job_list(vec![itself])), (StatusCode::CONFLICT, conflict)], async |b| {
-            b.launch(&m, "gs://p-backfills/").await
-        })
-        .await;
+    let (outcome, seen) = against(
+        vec![
+            (StatusCode::OK, job_list(vec![itself.clone()])),
+            (StatusCode::CONFLICT, conflict),
+            (StatusCode::OK, itself),
+        ],
+        async |b| b.launch(&m, "gs://p-backfills/").await,
+    )
+    .await;
 
     assert_eq!(outcome.unwrap(), Launched::AlreadyExists);
-    assert_eq!(seen.len(), 2);
+    assert_eq!(seen.len(), 3, "list, create (409), then read the Job that exists");
+    assert_eq!(seen[2].method, http::Method::GET);
 }
 
 #[tokio::test]

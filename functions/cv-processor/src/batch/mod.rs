@@ -18,7 +18,7 @@ use crate::cli::PipelineArgs;
 use crate::config::Config;
 use crate::manifest::Manifest;
 use crate::onnx::{OnnxDetector, OnnxEmbedder, OnnxRuntime};
-use crate::sink::{Sink, SinkMode};
+use crate::sink::{Sink, SinkMode, TopicSink};
 use crate::{Error, Models, Processor, Result};
 use batcher::{BatchingDetector, BatchingEmbedder, ModelStats};
 use output::{DirSink, DocumentSink};
@@ -47,8 +47,14 @@ pub struct BatchArgs {
     #[arg(long, env = "CV_WORKERS")]
     pub workers: Option<usize>,
     /// POST each document as a CloudEvent to this URL.
-    #[arg(long, env = "K_SINK", conflicts_with = "out_dir")]
+    #[arg(long, env = "K_SINK", conflicts_with_all = ["out_dir", "publish"])]
     pub sink: Option<String>,
+    /// Publish each document to this Pub/Sub topic (projects/P/topics/T), as the per-image Job does.
+    #[arg(long, env = "CV_PUBSUB_TOPIC", conflicts_with = "out_dir")]
+    pub publish: Option<String>,
+    /// Pub/Sub emulator (host:port) for --publish; unset: the real API with Application Default Credentials.
+    #[arg(long, env = "PUBSUB_EMULATOR_HOST")]
+    pub pubsub_emulator_host: Option<String>,
     /// CloudEvents content mode for --sink.
     #[arg(long, env = "CV_SINK_MODE", value_enum, default_value_t = SinkMode::Binary)]
     pub sink_mode: SinkMode,
@@ -91,10 +97,17 @@ pub fn batching_processor(
 /// Runs `cv-processor batch`: prints the summary as one JSON line on stdout.
 pub async fn run(args: &BatchArgs) -> Result<()> {
     let run = RunId::parse(&args.run).map_err(|e| Error::config(format!("--run: {e}")))?;
-    let sink: Arc<dyn DocumentSink> = match (&args.sink, &args.out_dir) {
-        (Some(url), _) => Arc::new(Sink::new(url, args.sink_mode)),
-        (None, Some(dir)) => Arc::new(DirSink::new(dir.clone())?),
-        (None, None) => return Err(Error::config("batch needs --sink (K_SINK) or --out-dir")),
+    let sink: Arc<dyn DocumentSink> = match (&args.sink, &args.publish, &args.out_dir) {
+        (Some(url), _, _) => Arc::new(Sink::new(url, args.sink_mode)),
+        (None, Some(topic), _) => {
+            let config = shared::pubsub::PublisherConfig {
+                emulator_host: args.pubsub_emulator_host.clone().filter(|h| !h.trim().is_empty()),
+                ..Default::default()
+            };
+            Arc::new(TopicSink::new(topic, config)?)
+        }
+        (None, None, Some(dir)) => Arc::new(DirSink::new(dir.clone())?),
+        (None, None, None) => return Err(Error::config("batch needs --sink (K_SINK), --publish or --out-dir")),
     };
     let store = BackfillStore::open(&args.root, args.pipeline.gcs_base_url.as_deref())
         .map_err(|e| Error::config(format!("--root: {e}")))?;

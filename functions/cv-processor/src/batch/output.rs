@@ -6,7 +6,7 @@ use shared::schema::FeatureDocument;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::sink::Sink;
+use crate::sink::{Sink, TopicSink};
 use crate::{Error, Result};
 
 /// Delivers one document; returns only once it is accepted (at-least-once).
@@ -20,6 +20,13 @@ pub trait DocumentSink: Send + Sync {
 impl DocumentSink for Sink {
     async fn deliver(&self, document: &FeatureDocument) -> Result<()> {
         Sink::deliver(self, document).await
+    }
+}
+
+#[async_trait]
+impl DocumentSink for TopicSink {
+    async fn deliver(&self, document: &FeatureDocument) -> Result<()> {
+        TopicSink::deliver(self, document).await.map(|_message_id| ())
     }
 }
 

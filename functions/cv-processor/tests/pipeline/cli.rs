@@ -14,6 +14,7 @@ fn help_explains_every_option_and_environment_variable() {
         "--image-uri",
         "--out",
         "--sink",
+        "--publish",
         "--job-id",
         "--score-threshold",
         "--nms-iou",
@@ -25,6 +26,8 @@ fn help_explains_every_option_and_environment_variable() {
         "LOCAL_BUCKET_ROOT",
         "GCS_BASE_URL",
         "K_SINK",
+        "CV_PUBSUB_TOPIC",
+        "PUBSUB_EMULATOR_HOST",
         "JOB_ID",
         "RUST_LOG",
         "LOG_FORMAT",
@@ -67,7 +70,7 @@ fn the_document_is_written_to_the_out_file_and_validates() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: FeatureDocument = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
-    doc.validate().unwrap();
+    doc.validate_content().unwrap();
     assert_eq!(doc.lineage.job_id, "job-7");
     assert!(doc.objects.iter().any(|o| o.label.as_str() == "cup"));
 }

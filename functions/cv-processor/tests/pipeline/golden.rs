@@ -89,5 +89,5 @@ async fn documents_carry_identity_timings_and_lineage() {
     assert!(doc.lineage.processor.starts_with("cv-processor@"));
     assert!(doc.timings.detect_ms > 0.0 && doc.timings.total_ms >= doc.timings.detect_ms);
     assert!(doc.objects.iter().all(|o| o.embedding.len() == 1280));
-    doc.validate().unwrap();
+    doc.validate_content().unwrap();
 }

@@ -11,4 +11,5 @@ mod golden;
 mod helpers;
 mod idempotency;
 mod parity;
+mod publish;
 mod sink;

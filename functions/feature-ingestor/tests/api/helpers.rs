@@ -1,11 +1,16 @@
 //! Spawns the real router with an in-memory SQLite store and cache.
 
-use feature_ingestor::{router, AppState};
+use base64::Engine;
+use feature_ingestor::{routes, AppState};
+use shared::auth::PushAuth;
 use shared::cache::{CacheKey, FeatureCache, MemoryCache};
+use shared::domain::LocationPolicy;
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
+use shared::pubsub::{event_attributes, Publisher, PublisherConfig, TopicName};
 use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
 use shared::testing::{spawn, TestServer};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,16 +21,71 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(None, false).await
+}
+
+/// The app with a dead-letter topic on the emulator at `dead_letter_host`, serving only
+/// the push route when `push_only`.
+pub async fn spawn_app_with(dead_letter_host: Option<&str>, push_only: bool) -> TestApp {
+    spawn_app_verifying(dead_letter_host, push_only, PushAuth::disabled_for_development()).await
+}
+
+/// [`spawn_app_with`] whose push route accepts only tokens `push_auth` verifies.
+pub async fn spawn_app_verifying(dead_letter_host: Option<&str>, push_only: bool, push_auth: PushAuth) -> TestApp {
     let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
     graph.ensure_schema().await.unwrap();
     let cache = Arc::new(MemoryCache::new(1000));
+    let dead_letter = dead_letter_host.map(|host| {
+        let config = PublisherConfig {
+            emulator_host: Some(host.to_owned()),
+            attempts: 2,
+            backoff: Duration::from_millis(5),
+            ..Default::default()
+        };
+        Publisher::new(TopicName::parse(DEAD_LETTER_TOPIC).unwrap(), config).unwrap()
+    });
     let state = AppState {
         graph: graph.clone(),
         cache: cache.clone(),
         cache_ttl: Duration::from_secs(60),
         feature_set: Default::default(),
+        dead_letter,
+        push_auth,
+        locations: Arc::new(policy()),
     };
-    TestApp { server: spawn(router(state)).await, graph, cache }
+    TestApp { server: spawn(routes(state, push_only)).await, graph, cache }
+}
+
+/// The dead-letter topic of [`spawn_app_with`].
+pub const DEAD_LETTER_TOPIC: &str = "projects/sightgraph-test/topics/features-dead-letter";
+
+/// A push envelope as Pub/Sub sends it (both spellings of id and time).
+pub fn envelope(data: &[u8], attributes: &BTreeMap<String, String>, message_id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "message": {
+            "data": base64::engine::general_purpose::STANDARD.encode(data),
+            "attributes": attributes, "messageId": message_id, "message_id": message_id,
+            "publishTime": "2026-01-01T00:00:00Z", "publish_time": "2026-01-01T00:00:00Z"
+        },
+        "subscription": "projects/sightgraph-test/subscriptions/features-push",
+        "deliveryAttempt": 1
+    })
+}
+
+/// The `ce-*` attributes cv-processor publishes a document with.
+pub fn extracted_attributes(doc: &FeatureDocument) -> BTreeMap<String, String> {
+    event_attributes(
+        &format!("{}:{}", doc.lineage.job_id, doc.image.id),
+        "/sightgraph/cv-processor",
+        EXTRACTED_EVENT_TYPE,
+        Some(&doc.image.uri),
+        Some(doc.lineage.finished_at),
+    )
+}
+
+/// The cluster's policy for the buckets the test documents and fixtures use.
+pub fn policy() -> LocationPolicy {
+    LocationPolicy::buckets(["raw-images", "sightgraph-raw"]).unwrap()
 }
 
 impl TestApp {
@@ -47,6 +107,20 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Posts a Pub/Sub push envelope.
+    pub async fn push(&self, envelope: &serde_json::Value) -> reqwest::Response {
+        self.push_as(envelope, None).await
+    }
+
+    /// Posts a Pub/Sub push envelope with this `Authorization` header, if any.
+    pub async fn push_as(&self, envelope: &serde_json::Value, authorization: Option<&str>) -> reqwest::Response {
+        let mut request = self.server.client.post(self.server.url("/pubsub/push")).json(envelope);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send().await.unwrap()
     }
 
     pub async fn cached(&self, doc: &FeatureDocument, i: usize) -> Option<bytes::Bytes> {

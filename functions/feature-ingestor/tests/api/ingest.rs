@@ -21,9 +21,10 @@ async fn a_document_is_written_to_the_graph_and_through_to_the_cache() {
     let counts = app.graph.counts().await.unwrap();
     assert_eq!((counts.images, counts.objects, counts.features, counts.relations), (1, 2, 2, 1));
     let cached = app.cached(&doc, 0).await.expect("vector written through");
-    let cached: serde_json::Value = serde_json::from_slice(&cached).unwrap();
-    assert_eq!(cached["id"], doc.objects[0].id.as_str());
-    assert_eq!(cached["embedding"].as_array().unwrap().len(), 8);
+    let cached = shared::cache::CachedObject::parse(cached).expect("the cache's compact format");
+    let object: serde_json::Value = serde_json::from_slice(cached.meta_json()).unwrap();
+    assert_eq!(object["id"], doc.objects[0].id.as_str());
+    assert_eq!(cached.floats().collect::<Vec<_>>(), doc.objects[0].embedding);
 }
 
 #[tokio::test]
@@ -74,6 +75,40 @@ async fn bad_documents_get_400_naming_the_problem_and_write_nothing() {
 }
 
 #[tokio::test]
+async fn a_document_whose_image_lives_outside_the_allowed_locations_gets_400_and_writes_nothing() {
+    let app = spawn_app().await;
+    let cases = [
+        ("gs://someone-elses-bucket/x.jpg#1", "not in ALLOWED_BUCKETS"),
+        ("/etc/passwd", "only in development"),
+        ("file:///etc/passwd", "only in development"),
+    ];
+
+    for (uri, why) in cases {
+        let doc = sample_document(uri.as_bytes(), uri, VERSION);
+
+        let resp = app.post_document(&serde_json::to_value(&doc).unwrap()).await;
+
+        assert_eq!(resp.status(), 400, "{uri}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains(why), "{uri}: expected {why:?} in {body}");
+    }
+    assert_eq!(app.graph.counts().await.unwrap().images, 0);
+}
+
+#[tokio::test]
+async fn a_document_whose_location_fields_disagree_with_its_uri_gets_400() {
+    let app = spawn_app().await;
+    let mut doc = serde_json::to_value(sample_document(b"disagree", "gs://raw-images/a.jpg#1", VERSION)).unwrap();
+    doc["image"]["bucket"] = serde_json::json!("someone-elses-bucket");
+
+    let resp = app.post_document(&doc).await;
+
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("must match image.uri"), "{body}");
+}
+
+#[tokio::test]
 async fn every_features_fixture_gets_its_expected_outcome() {
     for name in shared::testing::fixtures_with_prefix("features-extracted") {
         let app = spawn_app().await;
@@ -100,6 +135,9 @@ async fn the_function_contract_holds() {
             cache: app.cache.clone(),
             cache_ttl: std::time::Duration::from_secs(60),
             feature_set: Default::default(),
+            dead_letter: None,
+            push_auth: shared::auth::PushAuth::disabled_for_development(),
+            locations: std::sync::Arc::new(crate::helpers::policy()),
         })
     };
     check_function_contract(state_router, &fixture("features-extracted.dog.valid.json")).await;

@@ -2,3 +2,6 @@
 
 mod helpers;
 mod ingest;
+mod limits;
+mod pubsub;
+mod push_auth;

@@ -27,7 +27,7 @@ pub async fn pattern(
     let Json(q) = body.map_err(bad_json)?;
     q.validate()?;
     let Some(version) = resolve_version(&state, q.version.clone()).await? else {
-        return Ok(Json(json!({"model_version": null, "matches": [], "truncated": false})));
+        return Ok(Json(json!({"model_version": null, "matches": [], "truncated": false, "next_cursor": null})));
     };
     let page = state.graph.pattern_search(&q, &version).await?;
     let mut body = serde_json::to_value(&page).map_err(|e| Error::backend("json", e))?;
@@ -111,6 +111,6 @@ pub async fn similar(
     if q.version.as_ref().is_some_and(|v| v != &target.model_version) {
         return Err(Error::NotFound(format!("object {id} has no features of that version")).into());
     }
-    let results = state.graph.nearest_objects(&id, q.k).await?.unwrap_or_default();
+    let results = state.graph.nearest_objects(&id, q.k, state.similar_max_scan).await?.unwrap_or_default();
     Ok(Json(json!({"object_id": id, "model_version": target.model_version, "results": results})))
 }

@@ -2,6 +2,7 @@
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
@@ -10,26 +11,30 @@ use shared::graph::ImageSelector;
 use shared::http::ApiError;
 use shared::Error;
 
-use super::{bad_json, bad_query, json_bytes};
+use super::{bad_json, bad_query, encoded};
+use crate::encoding::Encoding;
 use crate::lookup;
 use crate::AppState;
 
-/// `?version=`.
+/// `?version=&vector_encoding=`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     version: Option<ModelVersion>,
+    vector_encoding: Option<String>,
 }
 
 /// `GET /features/object/{id}`.
 pub async fn object(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     q: Result<Query<VersionQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(bad_query)?;
+    let enc = Encoding::negotiate(q.vector_encoding.as_deref(), &headers)?;
     let id = ObjectId::parse(&id)?;
-    Ok(json_bytes(lookup::object(&state, &id, q.version).await?))
+    Ok(encoded(enc, lookup::object(&state, &id, q.version, enc).await?))
 }
 
 /// `?uri=` or `?id=`, plus `?version=` and `?embeddings=false`.
@@ -55,8 +60,8 @@ pub async fn image(
     let Query(q) = q.map_err(bad_query)?;
     let selector = match (q.uri, q.id) {
         (Some(uri), None) => {
-            shared::domain::ObjectUri::parse(&uri)?;
-            ImageSelector::Uri(uri)
+            // NB: stored locations are in the canonical spelling (`#` in names escaped), so look that up.
+            ImageSelector::Uri(shared::domain::ObjectUri::parse(&uri)?.to_string())
         }
         (None, Some(id)) => ImageSelector::Id(id),
         _ => return Err(ApiError::invalid("give exactly one of uri= or id=")),
@@ -77,20 +82,34 @@ pub async fn image(
     Ok(Json(body))
 }
 
-/// `{"ids": [...], "version": …}`.
+/// `{"ids": [...], "version": …, "embeddings": bool}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     ids: Vec<String>,
     #[serde(default)]
     version: Option<ModelVersion>,
+    /// `false` leaves the vectors out (and allows up to [`lookup::MAX_BATCH`] ids).
+    #[serde(default = "yes")]
+    embeddings: bool,
+}
+
+/// `?vector_encoding=` of a batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncodingQuery {
+    vector_encoding: Option<String>,
 }
 
 /// `POST /features/batch`.
 pub async fn batch(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<EncodingQuery>, QueryRejection>,
     body: Result<Json<BatchRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(bad_query)?;
+    let enc = Encoding::negotiate(q.vector_encoding.as_deref(), &headers)?;
     let Json(req) = body.map_err(bad_json)?;
-    Ok(json_bytes(lookup::batch(&state, &req.ids, req.version).await?))
+    Ok(encoded(enc, lookup::batch(&state, &req.ids, req.version, req.embeddings, enc).await?))
 }

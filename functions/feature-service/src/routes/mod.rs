@@ -2,8 +2,10 @@
 
 pub mod backfills;
 pub mod explore;
+pub mod feast;
 pub mod images;
 pub mod lookups;
+pub mod similar;
 pub mod versions;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -15,6 +17,11 @@ use shared::http::ApiError;
 /// A JSON body that is already encoded.
 pub fn json_bytes(body: Bytes) -> Response {
     ([(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// A lookup body already written in `enc`.
+pub fn encoded(enc: crate::encoding::Encoding, body: Bytes) -> Response {
+    ([(CONTENT_TYPE, enc.content_type())], body).into_response()
 }
 
 /// Maps axum's query rejection to the shared 400.

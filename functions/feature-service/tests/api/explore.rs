@@ -91,3 +91,45 @@ async fn image_bytes_are_served_with_their_content_type() {
     let (status, _) = app.get("/images/..%2F..%2Fetc%2Fpasswd").await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn similar_objects_past_the_exact_scan_bound_get_503_with_the_reason() {
+    let app = crate::helpers::spawn_app_scanning_at_most(2).await;
+    let a = app.ingest(b"scan-a", "scan-a.jpg", VERSION).await;
+    app.ingest(b"scan-b", "scan-b.jpg", VERSION).await;
+
+    let (status, body) = app.get(&format!("/similar/{}?k=3", a.objects[0].id)).await;
+
+    assert_eq!(status, 503, "3 other vectors, bound 2: {body}");
+    assert!(body["message"].as_str().unwrap().contains("SIMILAR_MAX_SCAN"), "{body}");
+}
+
+#[tokio::test]
+async fn pattern_pages_follow_the_next_cursor_and_return_every_match_once() {
+    let app = spawn_app().await;
+    for i in 0..3 {
+        app.ingest(format!("street-{i}").as_bytes(), &format!("street-{i}.jpg"), VERSION).await;
+    }
+    let query =
+        |limit: u32, cursor: serde_json::Value| json!({"relation": {"type": "NEAR"}, "limit": limit, "cursor": cursor});
+    let (_, everything) = app.post("/query/pattern", query(100, serde_json::Value::Null), None).await;
+    let everything = everything["matches"].as_array().unwrap().clone();
+
+    let mut paged = Vec::new();
+    let mut cursor = serde_json::Value::Null;
+    for _ in 0..10 {
+        let (status, page) = app.post("/query/pattern", query(2, cursor), None).await;
+        assert_eq!(status, 200, "{page}");
+        paged.extend(page["matches"].as_array().unwrap().iter().cloned());
+        assert_eq!(page["truncated"], !page["next_cursor"].is_null(), "{page}");
+        cursor = page["next_cursor"].clone();
+        if cursor.is_null() {
+            break;
+        }
+    }
+
+    assert_eq!(everything.len(), 6, "person~car both ways in three images");
+    assert_eq!(paged, everything, "the pages, in order, are every match once");
+    let (status, body) = app.post("/query/pattern", query(2, json!("not-a-cursor")), None).await;
+    assert_eq!(status, 400, "{body}");
+}

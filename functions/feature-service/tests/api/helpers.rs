@@ -1,11 +1,14 @@
-//! Spawns the real router over an in-memory SQLite store, an in-process
-//! cache and a temporary local bucket.
+//! Spawns the real router over a fresh graph store, an in-process cache and a
+//! temporary local bucket. The store is in-memory SQLite, or with
+//! `SIGHTGRAPH_TEST_GRAPH=spanner` a database of its own on the test services' Spanner
+//! emulator, chosen by `connect_graph` (`just test` runs this suite both ways).
 
 use feature_service::{router, ActiveVersion, AdminTokens, AppState, Backfills};
 use shared::backfill::BackfillStore;
 use shared::cache::MemoryCache;
-use shared::graph::sqlite::SqliteGraphStore;
-use shared::graph::GraphStore;
+use shared::config::{connect_graph, GraphSettings};
+use shared::domain::LocationPolicy;
+use shared::graph::SharedGraph;
 use shared::schema::FeatureDocument;
 use shared::storage::{ObjectReader, StorageConfig};
 use shared::testing::{sample_document, spawn, TestServer};
@@ -20,36 +23,58 @@ pub const BOB_TOKEN: &str = "s3cret-token-of-bob";
 
 pub struct TestApp {
     pub server: TestServer,
-    pub graph: Arc<SqliteGraphStore>,
+    pub graph: SharedGraph,
+    pub cache: Arc<MemoryCache>,
     pub bucket: tempfile::TempDir,
     /// The backfill root (a local folder).
     pub backfills: BackfillStore,
 }
 
+async fn graph() -> SharedGraph {
+    let mut settings = GraphSettings::sqlite(":memory:");
+    if std::env::var("SIGHTGRAPH_TEST_GRAPH").as_deref() == Ok("spanner") {
+        settings.spanner = shared::testing::spanner_settings("api")
+            .await
+            .expect("SIGHTGRAPH_TEST_GRAPH=spanner needs the Spanner emulator of the test services");
+    }
+    connect_graph(&settings).await.expect("the graph store starts")
+}
+
 /// An app whose activations need no coverage (tests of switching itself).
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with_min_coverage(0.0).await
+    spawn_app_with(1000, 0.0).await
+}
+
+/// The app with `/similar`'s exact scan bounded at `similar_max_scan` vectors.
+pub async fn spawn_app_scanning_at_most(similar_max_scan: usize) -> TestApp {
+    spawn_app_with(similar_max_scan, 0.0).await
 }
 
 /// An app whose activations need `min_coverage` of the set's images.
 pub async fn spawn_app_with_min_coverage(min_coverage: f64) -> TestApp {
-    let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
-    graph.ensure_schema().await.unwrap();
+    spawn_app_with(1000, min_coverage).await
+}
+
+async fn spawn_app_with(similar_max_scan: usize, min_coverage: f64) -> TestApp {
+    let graph = graph().await;
     let bucket = tempfile::tempdir().unwrap();
+    let cache = Arc::new(MemoryCache::new(1000));
     let backfills = BackfillStore::open(bucket.path().join("backfills").to_str().unwrap(), None).unwrap();
     let state = AppState {
         graph: graph.clone(),
-        cache: Arc::new(MemoryCache::new(1000)),
+        cache: cache.clone(),
         cache_ttl: Duration::from_secs(60),
         active: Arc::new(ActiveVersion::new(Default::default(), Duration::from_millis(0))),
         images: Arc::new(ObjectReader::new(StorageConfig {
             local_bucket_root: Some(bucket.path().into()),
-            gcs_base_url: None,
+            ..StorageConfig::default()
         })),
         admins: AdminTokens::from_settings(None, Some(&format!("alice:{TOKEN},bob:{BOB_TOKEN}").into())).unwrap(),
+        locations: Arc::new(LocationPolicy::from_settings(Some("raw"), Some(bucket.path())).unwrap()),
+        similar_max_scan,
         backfills: Arc::new(Backfills::local(backfills.clone(), min_coverage)),
     };
-    TestApp { server: spawn(router(state)).await, graph, bucket, backfills }
+    TestApp { server: spawn(router(state)).await, graph, cache, bucket, backfills }
 }
 
 impl TestApp {

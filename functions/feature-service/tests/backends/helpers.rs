@@ -8,7 +8,7 @@ use shared::config::{
     connect_cache, connect_graph, CacheConfig, CacheSettings, GraphSettings, Neo4jSettings, RedisSettings,
     SqliteSettings,
 };
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
 use shared::schema::FeatureDocument;
 use shared::storage::{ObjectReader, StorageConfig};
@@ -61,6 +61,7 @@ impl Neo4jAddr {
                 max_connections: 4,
             },
             sqlite: SqliteSettings { path: ":memory:".into() },
+            spanner: Default::default(),
         }
     }
 }
@@ -153,10 +154,12 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
         active: Arc::new(ActiveVersion::new(set.clone(), active_ttl)),
         images: Arc::new(ObjectReader::new(StorageConfig {
             local_bucket_root: Some(std::env::temp_dir()),
-            gcs_base_url: None,
+            ..StorageConfig::default()
         })),
         admins: Default::default(),
         backfills: std::sync::Arc::new(feature_service::Backfills::disabled(0.95)),
+        locations: Arc::new(LocationPolicy::development(std::env::temp_dir())),
+        similar_max_scan: 1000,
     };
     TestApp { server: spawn(router(state)).await, graph, set }
 }

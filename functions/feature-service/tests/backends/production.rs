@@ -6,7 +6,7 @@
 use secrecy::SecretString;
 use shared::cache::CacheKey;
 use shared::config::ServerSettings;
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::schema::FeatureDocument;
 use shared::storage::StorageConfig;
 use shared::testing::{fixture, TestServer};
@@ -42,6 +42,14 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         server: server_settings(&set),
         graph: graph.clone(),
         cache: cache.clone(),
+        pubsub: Default::default(),
+        push_auth: shared::auth::PushAuthSettings {
+            audience: None,
+            service_account: None,
+            jwks_url: shared::auth::GOOGLE_JWKS_URL.into(),
+            disabled: true,
+        },
+        locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
     })
     .await
     .expect("feature-ingestor builds");
@@ -54,10 +62,12 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
             .unwrap(),
         active_version_ttl_seconds: 5,
         storage: StorageConfig::default(),
+        locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
         ui_dist: None,
         backfill: Default::default(),
         min_coverage: 0.95,
         kubernetes: false,
+        similar_max_scan: 20_000,
     })
     .await
     .expect("feature-service builds");

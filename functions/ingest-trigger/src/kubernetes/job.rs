@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use shared::launcher::JobRequest;
 use std::collections::BTreeMap;
 
-use super::JobTemplate;
+use super::{pod_failure_policy, JobOutput, JobTemplate};
 
 /// Label selecting every processing Job and pod.
 pub const NAME_LABEL: (&str, &str) = ("app.kubernetes.io/name", "cv-processor");
@@ -82,6 +82,8 @@ pub fn build_job(template: &JobTemplate, request: &JobRequest) -> Job {
         spec: Some(JobSpec {
             backoff_limit: Some(template.backoff_limit),
             ttl_seconds_after_finished: Some(template.ttl_seconds),
+            active_deadline_seconds: Some(template.active_deadline_seconds),
+            pod_failure_policy: Some(pod_failure_policy()),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(BTreeMap::from([(NAME_LABEL.0.to_owned(), NAME_LABEL.1.to_owned())])),
@@ -96,7 +98,11 @@ pub fn build_job(template: &JobTemplate, request: &JobRequest) -> Job {
 }
 
 fn container(template: &JobTemplate, request: &JobRequest, uri: &str) -> Container {
-    let args = ["--image-uri", uri, "--job-id", request.name.as_str(), "--sink", &template.sink];
+    let output = match &template.output {
+        JobOutput::PubSub(topic) => ["--publish", topic.as_str()],
+        JobOutput::Sink(url) => ["--sink", url.as_str()],
+    };
+    let args = ["--image-uri", uri, "--job-id", request.name.as_str(), output[0], output[1]];
     let q = |s: &str| Quantity(s.to_owned());
     let mut requests = BTreeMap::from([
         ("cpu".to_owned(), q(template.cpu_request.as_str())),
@@ -136,7 +142,11 @@ fn container(template: &JobTemplate, request: &JobRequest, uri: &str) -> Contain
 /// run learns no password).
 fn env(template: &JobTemplate) -> Vec<EnvVar> {
     let plain = |name: &str, value: &str| EnvVar { name: name.into(), value: Some(value.into()), ..Default::default() };
-    vec![plain("K_SINK", &template.sink), plain("RUST_LOG", &template.rust_log), plain("LOG_FORMAT", "json")]
+    let output = match &template.output {
+        JobOutput::PubSub(topic) => plain("CV_PUBSUB_TOPIC", topic.as_str()),
+        JobOutput::Sink(url) => plain("K_SINK", url),
+    };
+    vec![output, plain("RUST_LOG", &template.rust_log), plain("LOG_FORMAT", "json")]
 }
 
 fn runtime_default() -> SeccompProfile {

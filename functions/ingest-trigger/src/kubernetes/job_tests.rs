@@ -1,6 +1,9 @@
 use super::*;
 use crate::kubernetes::Quantity as Qty;
 use shared::domain::{JobName, ObjectUri};
+use shared::pubsub::TopicName;
+
+pub(crate) const TOPIC: &str = "projects/sightgraph-dev/topics/sightgraph-dev-features-extracted";
 
 pub(crate) fn template() -> JobTemplate {
     JobTemplate {
@@ -13,7 +16,8 @@ pub(crate) fn template() -> JobTemplate {
         memory_limit: Qty::parse("8Gi").unwrap(),
         backoff_limit: 2,
         ttl_seconds: 3600,
-        sink: "http://broker/sightgraph/default".into(),
+        output: JobOutput::PubSub(TopicName::parse(TOPIC).unwrap()),
+        active_deadline_seconds: 1800,
         node_selector: BTreeMap::from([("cloud.google.com/gke-accelerator".into(), "nvidia-tesla-t4".into())]),
         rust_log: "info".into(),
     }
@@ -44,6 +48,35 @@ fn the_job_is_named_after_the_request_with_retry_and_cleanup_from_config() {
     let spec = job.spec.as_ref().unwrap();
     assert_eq!(spec.backoff_limit, Some(2));
     assert_eq!(spec.ttl_seconds_after_finished, Some(3600));
+    assert_eq!(spec.active_deadline_seconds, Some(1800), "a stuck pod cannot hold a GPU forever");
+}
+
+#[test]
+fn bad_input_usage_and_configuration_exits_fail_the_job_at_once() {
+    let job = build_job(&template(), &request());
+    let rules = job.spec.as_ref().unwrap().pod_failure_policy.as_ref().expect("a podFailurePolicy").rules.clone();
+    let fail = rules.iter().find(|r| r.action == "FailJob").expect("a FailJob rule");
+    let codes = fail.on_exit_codes.as_ref().unwrap();
+    assert_eq!(codes.container_name.as_deref(), Some("cv-processor"));
+    assert_eq!(codes.operator, "In");
+    assert_eq!(codes.values, vec![64, 65, 78]);
+    assert!(fail.on_pod_conditions.is_none());
+}
+
+#[test]
+fn transient_exits_count_against_the_backoff_limit_and_disruptions_do_not() {
+    let job = build_job(&template(), &request());
+    let rules = job.spec.as_ref().unwrap().pod_failure_policy.as_ref().unwrap().rules.clone();
+    assert_eq!(rules.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(), ["Ignore", "FailJob", "Count"]);
+    let ignore = &rules[0];
+    let condition = &ignore.on_pod_conditions.as_ref().unwrap()[0];
+    assert_eq!((condition.type_.as_str(), condition.status.as_str()), ("DisruptionTarget", "True"));
+    assert!(ignore.on_exit_codes.is_none());
+    let count = rules[2].on_exit_codes.as_ref().unwrap();
+    assert_eq!((count.container_name.as_deref(), count.operator.as_str()), (Some("cv-processor"), "In"));
+    assert_eq!(count.values, vec![75]);
+    let pod = pod(&job);
+    assert_eq!(pod.restart_policy.as_deref(), Some("Never"), "podFailurePolicy requires restartPolicy Never");
 }
 
 #[test]
@@ -61,7 +94,7 @@ fn labels_select_the_processor_and_annotations_carry_the_full_uri_and_event() {
 }
 
 #[test]
-fn the_container_runs_the_processor_on_the_image_with_the_sink() {
+fn the_container_runs_the_processor_on_the_image_and_publishes_to_the_topic() {
     let job = build_job(&template(), &request());
     let c = &pod(&job).containers[0];
     assert_eq!(c.image.as_deref(), Some("sightgraph/cv-processor:0.1.0"));
@@ -71,10 +104,24 @@ fn the_container_runs_the_processor_on_the_image_with_the_sink() {
         "gs://sightgraph-raw/photos/dog.jpg#1700000000000000",
         "--job-id",
         name.as_str(),
-        "--sink",
-        "http://broker/sightgraph/default",
+        "--publish",
+        TOPIC,
     ];
     assert_eq!(c.args.as_deref().unwrap(), expected.map(String::from).as_slice());
+    let env = env_of(c);
+    assert_eq!(env["CV_PUBSUB_TOPIC"].value.as_deref(), Some(TOPIC));
+    assert!(!env.contains_key("K_SINK"), "one output only");
+}
+
+#[test]
+fn a_sink_template_posts_the_document_to_the_sink_instead() {
+    let sink = "http://broker/sightgraph/default";
+    let job = build_job(&JobTemplate { output: JobOutput::Sink(sink.into()), ..template() }, &request());
+    let c = &pod(&job).containers[0];
+    assert_eq!(c.args.as_deref().unwrap()[4..], ["--sink".to_string(), sink.to_string()]);
+    let env = env_of(c);
+    assert_eq!(env["K_SINK"].value.as_deref(), Some(sink));
+    assert!(!env.contains_key("CV_PUBSUB_TOPIC"));
 }
 
 #[test]
@@ -107,13 +154,13 @@ fn a_cpu_only_template_asks_for_no_gpu_and_tolerates_no_taint() {
 }
 
 #[test]
-fn the_job_gets_its_sink_and_log_settings_and_no_graph_settings_or_secrets() {
+fn the_job_gets_its_topic_and_log_settings_and_no_graph_settings_or_secrets() {
     let job = build_job(&template(), &request());
     let c = &pod(&job).containers[0];
     let env = env_of(c);
     let names: Vec<&str> = env.keys().map(String::as_str).collect();
-    assert_eq!(names, ["K_SINK", "LOG_FORMAT", "RUST_LOG"], "the processor never reads Neo4j");
-    assert_eq!(env["K_SINK"].value.as_deref(), Some("http://broker/sightgraph/default"));
+    assert_eq!(names, ["CV_PUBSUB_TOPIC", "LOG_FORMAT", "RUST_LOG"], "the processor never reads Neo4j");
+    assert_eq!(env["CV_PUBSUB_TOPIC"].value.as_deref(), Some(TOPIC));
     assert!(env.values().all(|e| e.value_from.is_none()), "no value comes from a Secret or elsewhere");
     assert!(c.env_from.is_none(), "no ConfigMap or Secret is mounted whole");
     let json = serde_json::to_string(&job).unwrap();
@@ -143,4 +190,6 @@ fn the_manifest_serialises_as_batch_v1() {
     assert_eq!(value["apiVersion"], "batch/v1");
     assert_eq!(value["kind"], "Job");
     assert_eq!(value["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"], "1");
+    assert_eq!(value["spec"]["activeDeadlineSeconds"], 1800);
+    assert_eq!(value["spec"]["podFailurePolicy"]["rules"][1]["onExitCodes"]["values"], serde_json::json!([64, 65, 78]));
 }

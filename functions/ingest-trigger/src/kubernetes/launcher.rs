@@ -49,7 +49,9 @@ impl JobLauncher for KubernetesLauncher {
     }
 }
 
-/// Creates `job`; an existing Job of that name (409) counts as success.
+/// Creates `job`. An existing Job of that name (409, a redelivered event) starts nothing:
+/// it is read back to tell a failed run (`FailedBefore`, with its reason) from one that is
+/// pending, running or done.
 #[instrument(skip_all, fields(job = job.metadata.name.as_deref().unwrap_or("")), err(Display))]
 pub async fn create_job(jobs: &Api<Job>, job: &Job) -> Result<LaunchOutcome> {
     let name = job.metadata.name.as_deref().unwrap_or_default();
@@ -58,25 +60,61 @@ pub async fn create_job(jobs: &Api<Job>, job: &Job) -> Result<LaunchOutcome> {
             tracing::info!("job created");
             Ok(LaunchOutcome::Created)
         }
-        Err(kube::Error::Api(status)) if status.code == 409 => {
-            tracing::info!("job exists already; nothing to do");
-            Ok(LaunchOutcome::AlreadyExists)
-        }
-        Err(kube::Error::Api(status)) if status.code == 403 => Err(Error::backend(
+        Err(kube::Error::Api(status)) if status.code == 409 => existing_job(jobs, name).await,
+        Err(e) => Err(api_error("creating", name, e)),
+    }
+}
+
+/// The outcome an existing Job of this name means.
+async fn existing_job(jobs: &Api<Job>, name: &str) -> Result<LaunchOutcome> {
+    match jobs.get_opt(name).await {
+        Ok(Some(job)) => match failure_of(&job) {
+            Some(reason) => {
+                tracing::warn!(%reason, "job exists and has failed; not relaunched");
+                Ok(LaunchOutcome::FailedBefore { reason })
+            }
+            None => {
+                tracing::info!("job exists already; nothing to do");
+                Ok(LaunchOutcome::AlreadyExists)
+            }
+        },
+        // NB: deleted between the create and the read (TTL cleanup, an operator): a retry creates it.
+        Ok(None) => Err(Error::unavailable(BACKEND, format!("Job {name} existed a moment ago and is gone; retry"))),
+        Err(e) => Err(api_error("reading", name, e)),
+    }
+}
+
+/// The reason of a Job's `Failed=True` condition (`BackoffLimitExceeded`,
+/// `PodFailurePolicy`, `DeadlineExceeded`, …) with its message, if it has failed.
+pub fn failure_of(job: &Job) -> Option<String> {
+    let conditions = job.status.as_ref()?.conditions.as_ref()?;
+    let failed = conditions.iter().find(|c| c.type_ == "Failed" && c.status == "True")?;
+    let reason = failed.reason.as_deref().unwrap_or("Failed");
+    Some(match failed.message.as_deref().filter(|m| !m.is_empty()) {
+        Some(message) => format!("{reason}: {message}"),
+        None => reason.to_owned(),
+    })
+}
+
+/// Maps an API error: 403 says which grant is missing and is not retried, 429/5xx and
+/// connection failures are transient, anything else a backend error.
+fn api_error(action: &str, name: &str, error: kube::Error) -> Error {
+    match error {
+        kube::Error::Api(status) if status.code == 403 => Error::backend(
             BACKEND,
             format!(
-                "RBAC is missing: creating Job {name} was forbidden; grant the service account \
-                 create on batch/v1 jobs in this namespace (Role sightgraph-job-launcher): {}",
+                "RBAC is missing: {action} Job {name} was forbidden; grant the service account \
+                 create, get on batch/v1 jobs in this namespace (Role sightgraph-job-launcher): {}",
                 status.message
             ),
-        )),
-        Err(kube::Error::Api(status)) if status.code == 429 || status.code >= 500 => {
-            Err(Error::unavailable(BACKEND, format!("creating Job {name}: {} {}", status.code, status.message)))
+        ),
+        kube::Error::Api(status) if status.code == 429 || status.code >= 500 => {
+            Error::unavailable(BACKEND, format!("{action} Job {name}: {} {}", status.code, status.message))
         }
-        Err(kube::Error::Api(status)) => {
-            Err(Error::backend(BACKEND, format!("creating Job {name}: {} {}", status.code, status.message)))
+        kube::Error::Api(status) => {
+            Error::backend(BACKEND, format!("{action} Job {name}: {} {}", status.code, status.message))
         }
-        Err(e) => Err(Error::unavailable(BACKEND, format!("creating Job {name}: {e}"))),
+        e => Error::unavailable(BACKEND, format!("{action} Job {name}: {e}")),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The Kubernetes launcher: one `batch/v1` Job per image.
 
+mod failure_policy;
 mod job;
 mod launcher;
 mod quantity;
 mod settings;
 
+pub use failure_policy::pod_failure_policy;
 pub use job::build_job;
 pub use launcher::{create_job, KubernetesLauncher};
 pub use quantity::Quantity;
-pub use settings::{JobSettings, JobTemplate};
+pub use settings::{JobOutput, JobSettings, JobTemplate};

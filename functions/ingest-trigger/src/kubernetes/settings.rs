@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Quantity;
 use crate::{Error, Result};
+use shared::pubsub::TopicName;
 
 /// `JOB_*` as read from the environment; [`JobSettings::template`] validates it.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,8 +34,16 @@ pub struct JobSettings {
     /// Seconds a finished Job is kept.
     #[serde(default = "default_ttl_seconds")]
     pub ttl_seconds: i32,
-    /// Where the Job sends its feature document (the broker); required for the Kubernetes launcher.
+    /// Where the Job posts its feature document as a CloudEvent (a broker URL); one of
+    /// this and `pubsub_topic` is required for the Kubernetes launcher.
     pub sink: Option<String>,
+    /// Pub/Sub topic the Job publishes its feature document to (`projects/P/topics/T`):
+    /// the durable hand-off to feature-ingestor.
+    pub pubsub_topic: Option<String>,
+    /// Seconds a Job may run in all (pending, pulling, every retry) before Kubernetes
+    /// fails it (`activeDeadlineSeconds`): bounds a stuck pod.
+    #[serde(default = "default_active_deadline_seconds")]
+    pub active_deadline_seconds: i64,
     /// `key=value[,key=value]` node selector for GPU nodes; empty for none.
     #[serde(default = "default_node_selector")]
     pub node_selector: String,
@@ -61,11 +70,25 @@ fn default_backoff_limit() -> i32 {
 fn default_ttl_seconds() -> i32 {
     3600
 }
+fn default_active_deadline_seconds() -> i64 {
+    // NB: generous on purpose: it counts from the Job's start, so it includes scaling the
+    // GPU pool up from zero and pulling the multi-GB CUDA image on a fresh node.
+    1800
+}
 fn default_node_selector() -> String {
     "cloud.google.com/gke-accelerator=nvidia-tesla-t4".into()
 }
 fn default_rust_log() -> String {
     "info".into()
+}
+
+/// Where a Job hands its feature document on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobOutput {
+    /// Publish to a Pub/Sub topic (`--publish`): durable, acknowledged before exit 0.
+    PubSub(TopicName),
+    /// POST a CloudEvent to a URL (`--sink`).
+    Sink(String),
 }
 
 /// A validated Job template: everything [`super::build_job`] needs besides the request.
@@ -89,8 +112,10 @@ pub struct JobTemplate {
     pub backoff_limit: i32,
     /// Seconds a finished Job is kept.
     pub ttl_seconds: i32,
-    /// Feature document sink.
-    pub sink: String,
+    /// Where the feature document goes.
+    pub output: JobOutput,
+    /// `activeDeadlineSeconds`.
+    pub active_deadline_seconds: i64,
     /// Node selector.
     pub node_selector: BTreeMap<String, String>,
     /// `RUST_LOG` inside the Job.
@@ -121,6 +146,9 @@ impl JobSettings {
         if self.backoff_limit < 0 || self.ttl_seconds < 0 {
             return Err(Error::setting("JOB_BACKOFF_LIMIT/JOB_TTL_SECONDS", "must not be negative"));
         }
+        if self.active_deadline_seconds <= 0 {
+            return Err(Error::setting("JOB_ACTIVE_DEADLINE_SECONDS", "must be a positive number of seconds"));
+        }
         Ok(JobTemplate {
             namespace: self.namespace.clone().filter(|n| !n.trim().is_empty()),
             image: required(&self.image, "JOB_IMAGE")?,
@@ -131,10 +159,31 @@ impl JobSettings {
             memory_limit,
             backoff_limit: self.backoff_limit,
             ttl_seconds: self.ttl_seconds,
-            sink: required(&self.sink, "JOB_SINK")?,
+            output: self.output()?,
+            active_deadline_seconds: self.active_deadline_seconds,
             node_selector: parse_selector(&self.node_selector)?,
             rust_log: self.rust_log.clone(),
         })
+    }
+}
+
+impl JobSettings {
+    fn output(&self) -> Result<JobOutput> {
+        let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        match (set(&self.pubsub_topic), set(&self.sink)) {
+            (Some(topic), None) => TopicName::parse(&topic)
+                .map(JobOutput::PubSub)
+                .map_err(|e| Error::setting("JOB_PUBSUB_TOPIC", e.to_string())),
+            (None, Some(sink)) => Ok(JobOutput::Sink(sink)),
+            (Some(_), Some(_)) => Err(Error::setting(
+                "JOB_PUBSUB_TOPIC/JOB_SINK",
+                "set one of them: the topic (durable) or the sink URL, not both",
+            )),
+            (None, None) => Err(Error::setting(
+                "JOB_PUBSUB_TOPIC/JOB_SINK",
+                "one is required when LAUNCHER=kubernetes (JOB_PUBSUB_TOPIC, the durable hand-off, in production)",
+            )),
+        }
     }
 }
 
@@ -165,6 +214,25 @@ mod tests {
         assert_eq!((t.gpu_count, t.backoff_limit, t.ttl_seconds), (1, 2, 3600));
         assert_eq!((t.cpu_request.as_str(), t.memory_request.as_str(), t.memory_limit.as_str()), ("2", "4Gi", "8Gi"));
         assert_eq!(t.node_selector["cloud.google.com/gke-accelerator"], "nvidia-tesla-t4");
+        assert_eq!(t.active_deadline_seconds, 1800);
+        assert_eq!(t.output, JobOutput::Sink("http://broker".into()));
+    }
+
+    #[test]
+    fn the_document_goes_to_exactly_one_of_a_topic_or_a_sink() {
+        let topic = ("JOB_PUBSUB_TOPIC", "projects/sightgraph-dev/topics/sightgraph-dev-features");
+        let t = job_settings(&[("JOB_IMAGE", "cv:1"), topic]).template().unwrap();
+        assert_eq!(t.output, JobOutput::PubSub(TopicName::parse(topic.1).unwrap()));
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let cases: [(Vars, &str); 3] = [
+            (&[("JOB_IMAGE", "cv:1"), topic, ("JOB_SINK", "http://broker")], "not both"),
+            (&[("JOB_IMAGE", "cv:1")], "one is required"),
+            (&[("JOB_IMAGE", "cv:1"), ("JOB_PUBSUB_TOPIC", "features")], "JOB_PUBSUB_TOPIC"),
+        ];
+        for (vars, expected) in cases {
+            let err = job_settings(vars).template().expect_err(expected).to_string();
+            assert!(err.contains(expected), "{vars:?}: {err}");
+        }
     }
 
     #[test]
@@ -175,6 +243,7 @@ mod tests {
             (("JOB_MEMORY_LIMIT", "1Gi"), "JOB_MEMORY_LIMIT"),
             (("JOB_NODE_SELECTOR", "gpu"), "JOB_NODE_SELECTOR"),
             (("JOB_IMAGE", " "), "JOB_IMAGE"),
+            (("JOB_ACTIVE_DEADLINE_SECONDS", "0"), "JOB_ACTIVE_DEADLINE_SECONDS"),
         ];
         for (var, named) in cases {
             let mut vars = MINIMAL.to_vec();

@@ -1,6 +1,7 @@
 //! Every sample event under `fixtures/events/` this function accepts, by the outcome its name promises.
 
 use crate::helpers::{json, spawn_app};
+use shared::domain::ObjectUri;
 use shared::testing::{fixture, fixtures_with_prefix};
 
 fn fixtures(outcome: &str) -> Vec<String> {
@@ -16,8 +17,9 @@ fn fixtures(outcome: &str) -> Vec<String> {
 #[test]
 fn every_fixture_name_promises_one_outcome() {
     for name in ["gcs-", "pubsub-", "not-a", "wrong-"].into_iter().flat_map(fixtures_with_prefix) {
-        let promised = [".valid.json", ".ignored.json", ".invalid.json"].iter().any(|s| name.ends_with(s));
-        assert!(promised, "{name} must end in .valid.json, .ignored.json or .invalid.json");
+        let promised =
+            [".valid.json", ".ignored.json", ".removed.json", ".invalid.json"].iter().any(|s| name.ends_with(s));
+        assert!(promised, "{name} must end in .valid.json, .ignored.json, .removed.json or .invalid.json");
     }
 }
 
@@ -53,6 +55,23 @@ async fn every_ignored_fixture_gets_2xx_with_a_reason_and_launches_nothing() {
 }
 
 #[tokio::test]
+async fn every_removed_fixture_removes_its_location_and_launches_nothing() {
+    for name in fixtures("removed") {
+        let app = spawn_app().await;
+
+        let (status, body) = json(app.send(&fixture(&name)).await).await;
+
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(body["outcome"], "location_removed", "{name}: {body}");
+        assert!(
+            body["location"].as_str().is_some_and(|l| l.starts_with("gs://sightgraph-raw/photos/")),
+            "{name}: {body}"
+        );
+        assert!(app.launcher.launched().is_empty(), "{name} must launch nothing");
+    }
+}
+
+#[tokio::test]
 async fn every_invalid_fixture_gets_400_with_a_json_error_naming_the_problem() {
     for name in fixtures("invalid") {
         let app = spawn_app().await;
@@ -75,6 +94,7 @@ async fn invalid_fixtures_name_their_specific_problem() {
         ("gcs-finalized.no-bucket.invalid.json", "no bucket"),
         ("pubsub-missing-object.invalid.json", "objectId"),
         ("pubsub-bad-base64.invalid.json", "base64"),
+        ("gcs-finalized.raw-non-ascii-subject.invalid.json", "header ce-subject carries the raw byte 0xe8"),
     ];
     for (name, problem) in cases {
         let app = spawn_app().await;
@@ -94,4 +114,34 @@ async fn a_pubsub_push_that_is_not_json_gets_400() {
 
     assert_eq!(status, 400, "{body}");
     assert!(body["message"].as_str().unwrap().contains("Pub/Sub push envelope"), "{body}");
+}
+
+#[tokio::test]
+async fn an_object_named_only_by_a_percent_encoded_subject_launches_the_job_for_the_decoded_name() {
+    let app = spawn_app().await;
+
+    let (status, body) = json(app.send(&fixture("gcs-finalized.percent-encoded-subject.valid.json")).await).await;
+
+    assert_eq!(status, 202, "{body}");
+    let launched = app.launcher.launched();
+    let expected = ObjectUri::gcs("sightgraph-raw", "photos/\u{8857} \u{666f}#1.jpg", Some(1768471203456789)).unwrap();
+    assert_eq!(launched[0].image_uri, expected, "ce-subject objects/photos/%E8%A1%97%20%E6%99%AF%231.jpg");
+    assert_eq!(body["image_uri"], "gs://sightgraph-raw/photos/\u{8857} \u{666f}%231.jpg#1768471203456789");
+}
+
+#[tokio::test]
+async fn an_event_for_a_bucket_outside_the_allow_list_gets_2xx_ignored_with_the_reason() {
+    let app = spawn_app().await;
+    let mut foreign = fixture("gcs-finalized.binary.valid.json");
+    let source = foreign.headers["ce-source"].replace("sightgraph-raw", "someone-elses-bucket");
+    foreign.headers.insert("ce-source".into(), source);
+    if let Some(data) = foreign.body.as_object_mut() {
+        data.insert("bucket".into(), "someone-elses-bucket".into());
+    }
+
+    let (status, body) = json(app.send(&foreign).await).await;
+
+    assert_eq!((status, body["outcome"].as_str()), (200, Some("ignored")), "{body}");
+    assert!(body["reason"].as_str().unwrap().contains("not in ALLOWED_BUCKETS"), "{body}");
+    assert!(app.launcher.launched().is_empty());
 }

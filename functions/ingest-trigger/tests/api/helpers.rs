@@ -9,7 +9,7 @@ pub use fakes::{feature_document, RecordingLauncher};
 use ingest_trigger::AppState;
 use shared::auth::PushAuth;
 use shared::config::ServerSettings;
-use shared::domain::FeatureSetName;
+use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, SharedGraph};
 use shared::testing::FixtureRequest;
@@ -93,6 +93,7 @@ async fn spawn(launcher: Arc<RecordingLauncher>, push_auth: PushAuth, push_only:
         feature_set: FeatureSetName::default(),
         push_auth,
         push_only,
+        locations: Arc::new(LocationPolicy::buckets(["sightgraph-raw"]).unwrap()),
     };
     let server = ServerSettings {
         port: 0,

@@ -19,11 +19,14 @@ pub(super) fn map_err(e: neo4rs::Error) -> Error {
     use neo4rs::Error as N;
     let unavailable = match &e {
         N::IOError { .. } | N::ConnectionError | N::AuthenticationError(_) | N::UnsupportedVersion(_) => true,
-        N::Neo4j(n) => matches!(
-            n.kind(),
-            Neo4jErrorKind::Transient
-                | Neo4jErrorKind::Client(Neo4jClientErrorKind::Security(_) | Neo4jClientErrorKind::SessionExpired)
-        ),
+        // NB: a transaction the server ended at db.transaction.timeout is "too slow right now": 503.
+        N::Neo4j(n) => {
+            matches!(
+                n.kind(),
+                Neo4jErrorKind::Transient
+                    | Neo4jErrorKind::Client(Neo4jClientErrorKind::Security(_) | Neo4jClientErrorKind::SessionExpired)
+            ) || n.code().contains("TransactionTimedOut")
+        }
         _ => false,
     };
     if unavailable {

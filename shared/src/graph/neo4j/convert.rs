@@ -16,7 +16,10 @@ macro_rules! image_map {
     () => {
         "{id: i.id, uri: i.uri, bucket: i.bucket, name: i.name, generation: i.generation, width: i.width, \
          height: i.height, content_type: i.content_type, md5_hash: i.md5_hash, \
-         locations: [i.uri] + COLLECT { MATCH (i)-[:STORED_AT]->(l:Location) RETURN l.uri ORDER BY l.recorded_at, l.uri }}"
+         locations: [u IN [i.uri] + COLLECT { MATCH (i)-[:STORED_AT]->(l:Location) RETURN l.uri ORDER BY l.recorded_at, l.uri } \
+                     WHERE NOT EXISTS { MATCH (:RemovedLocation {uri: u}) }], \
+         removals: COLLECT { UNWIND [i.uri] + COLLECT { MATCH (i)-[:STORED_AT]->(l:Location) RETURN l.uri } AS u \
+                             MATCH (r:RemovedLocation {uri: u}) RETURN r.removed_at }}"
     };
 }
 
@@ -70,6 +73,9 @@ pub(super) struct ImageRow {
     content_type: String,
     md5_hash: String,
     locations: Vec<String>,
+    /// `removed_at` of the image's tombstoned locations.
+    #[serde(default)]
+    removals: Vec<String>,
 }
 
 impl ImageRow {
@@ -86,6 +92,17 @@ impl ImageRow {
             height: dim(self.height)?,
             content_type: self.content_type,
             md5_hash: self.md5_hash,
+            deleted_at: match self.locations.is_empty() {
+                true => self
+                    .removals
+                    .iter()
+                    .map(|t| chrono::DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| corrupt("removal time", Error::invalid(e.to_string())))?
+                    .into_iter()
+                    .max(),
+                false => None,
+            },
             locations: self.locations,
         })
     }

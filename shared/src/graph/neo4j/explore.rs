@@ -9,9 +9,9 @@ use super::client::rows;
 use super::convert::{column, to_f32, RelationRow};
 use super::read::{images, objects};
 use super::schema::VECTOR_DIMENSIONS;
-use crate::domain::{ModelVersion, ObjectId};
-use crate::graph::vector::cosine;
-use crate::graph::{ObjectFeatures, PatternMatch, PatternPage, PatternQuery, Similar};
+use crate::domain::{ImageId, ModelVersion, ObjectId};
+use crate::graph::vector::{check_scan, cosine};
+use crate::graph::{ObjectFeatures, PatternCursor, PatternMatch, PatternPage, PatternQuery, Similar};
 use crate::schema::RelationKind;
 use crate::Result;
 
@@ -25,8 +25,10 @@ macro_rules! pattern_query {
              WHERE ($s_label IS NULL OR s.label = $s_label) AND ($s_color IS NULL OR s.color = $s_color)
                AND ($o_label IS NULL OR o.label = $o_label) AND ($o_color IS NULL OR o.color = $o_color)
                AND ($max_distance IS NULL OR rel.distance <= $max_distance)
-             WITH s, o, rel ORDER BY s.image_id, s.id, o.id SKIP $offset LIMIT $limit
-             RETURN s.id AS s, o.id AS o,
+               AND ($c_image IS NULL OR s.image_id > $c_image OR (s.image_id = $c_image
+                    AND (s.id > $c_s OR (s.id = $c_s AND o.id > $c_o))))
+             WITH s, o, rel ORDER BY s.image_id, s.id, o.id LIMIT $limit
+             RETURN s.image_id AS i, s.id AS s, o.id AS o,
                     {kind: type(rel), from: startNode(rel).id, to: endNode(rel).id, distance: rel.distance, iou: rel.iou} AS r"
         )
     };
@@ -70,17 +72,21 @@ pub(super) async fn pattern_search(graph: &Graph, q: &PatternQuery, version: &Mo
         .param("o_label", text(q.object.label.as_ref().map(|l| l.as_str())))
         .param("o_color", text(q.object.color.map(|c| c.as_str())))
         .param("max_distance", q.relation.max_distance)
-        .param("offset", i64::from(q.offset))
+        .param("c_image", text(q.cursor.as_ref().map(|c| c.image.as_str())))
+        .param("c_s", text(q.cursor.as_ref().map(|c| c.subject.as_str())))
+        .param("c_o", text(q.cursor.as_ref().map(|c| c.object.as_str())))
         .param("limit", i64::from(q.limit) + 1);
     let mut found = Vec::new();
+    let mut keys = Vec::new();
     for row in rows(graph, query).await? {
-        found.push((
-            column::<String>(&row, "s")?,
-            column::<String>(&row, "o")?,
-            column::<RelationRow>(&row, "r")?.into_relation()?,
-        ));
+        let (s, o) = (column::<String>(&row, "s")?, column::<String>(&row, "o")?);
+        keys.push(PatternCursor {
+            image: ImageId::parse(&column::<String>(&row, "i")?)?,
+            subject: ObjectId::parse(&s)?,
+            object: ObjectId::parse(&o)?,
+        });
+        found.push((s, o, column::<RelationRow>(&row, "r")?.into_relation()?));
     }
-    let truncated = found.len() > q.limit as usize;
     found.truncate(q.limit as usize);
     let ids = found.iter().flat_map(|(s, o, _)| [s, o]).map(|s| ObjectId::parse(s)).collect::<Result<Vec<_>>>()?;
     let by_id: HashMap<String, ObjectFeatures> =
@@ -96,7 +102,7 @@ pub(super) async fn pattern_search(graph: &Graph, q: &PatternQuery, version: &Mo
         let Some(image) = images.get(subject.image_id.as_str()) else { continue };
         matches.push(PatternMatch { image: image.clone(), subject: subject.clone(), object: object.clone(), relation });
     }
-    Ok(PatternPage { matches, truncated })
+    Ok(PatternPage::from_rows(&keys, q.limit, matches))
 }
 
 #[derive(Deserialize)]
@@ -105,11 +111,18 @@ struct Candidate {
     embedding: Vec<f64>,
 }
 
+/// Most hits one vector-index query asks for.
+const MAX_INDEX_HITS: usize = 10_000;
+
+const COUNT_VERSION: &str = "
+    MATCH (f:Feature {model_version: $version}) WHERE f.object_id <> $object RETURN count(f) AS n";
+
 pub(super) async fn nearest(
     graph: &Graph,
     id: &ObjectId,
     k: usize,
     vector_index: bool,
+    max_scan: usize,
 ) -> Result<Option<Vec<Similar>>> {
     let Some(target) = objects(graph, std::slice::from_ref(id), true).await?.pop() else { return Ok(None) };
     // NB: a margin of extra candidates, re-scored exactly below, keeps near-ties at the cut in SQLite's order.
@@ -117,25 +130,39 @@ pub(super) async fn nearest(
     let (version, vector) = (target.model_version.as_str(), target.embedding.clone());
     let mut candidates = None;
     if vector_index && vector.len() == VECTOR_DIMENSIONS && vector.iter().any(|x| *x != 0.0) {
-        let n = want.saturating_mul(4).clamp(100, 10_000);
-        let q = query(BY_INDEX)
-            .param("n", n as i64)
-            .param("vector", vector.clone())
-            .param("version", version)
-            .param("object", id.as_str())
-            .param("want", want as i64);
-        if let Some(row) = rows(graph, q).await?.first() {
-            let found: Vec<Candidate> = column(row, "candidates")?;
-            let starved = found.len() < k && column::<i64>(row, "returned")? >= n as i64;
-            if !starved {
-                candidates = Some(found);
+        // NB: the index spans every version; when other versions crowd this one out of the
+        // first hits, ask once more for as many as the index gives before scanning exactly.
+        let first = want.saturating_mul(4).clamp(100, MAX_INDEX_HITS);
+        for n in [first, MAX_INDEX_HITS] {
+            let q = query(BY_INDEX)
+                .param("n", n as i64)
+                .param("vector", vector.clone())
+                .param("version", version)
+                .param("object", id.as_str())
+                .param("want", want as i64);
+            if let Some(row) = rows(graph, q).await?.first() {
+                let found: Vec<Candidate> = column(row, "candidates")?;
+                let starved = found.len() < k && column::<i64>(row, "returned")? >= n as i64;
+                if !starved {
+                    candidates = Some(found);
+                    break;
+                }
+            }
+            if n >= MAX_INDEX_HITS {
+                break;
             }
         }
     }
     let candidates = match candidates {
         Some(c) => c,
         None => {
-            tracing::debug!(k, "nearest neighbours by exact cosine");
+            let q = query(COUNT_VERSION).param("version", version).param("object", id.as_str());
+            let count = match rows(graph, q).await?.first() {
+                Some(row) => column::<i64>(row, "n")?,
+                None => 0,
+            };
+            check_scan(count.max(0) as u64, max_scan, &target.model_version)?;
+            tracing::debug!(k, count, "nearest neighbours by exact cosine");
             let cypher = if vector.iter().any(|x| *x != 0.0) { EXACT } else { BY_ID };
             let q = query(cypher)
                 .param("vector", vector.clone())

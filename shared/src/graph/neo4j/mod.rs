@@ -6,9 +6,11 @@ mod client;
 mod convert;
 mod coverage;
 mod explore;
+mod locations;
 mod nodes;
 mod read;
 mod schema;
+mod similar;
 mod versions;
 mod write;
 
@@ -21,8 +23,8 @@ use tracing::instrument;
 
 use super::{
     Coverage, FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageQuery, ImageRecord,
-    ImageSelector, Location, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar,
-    VersionChange, WriteSummary,
+    ImageSelector, Location, LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph,
+    Similar, VectorQuery, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -124,6 +126,11 @@ impl GraphStore for Neo4jGraphStore {
         self.op("adding a location", write::add_location(&self.graph, image, location)).await
     }
 
+    #[instrument(skip_all, err)]
+    async fn remove_location(&self, uri: &str) -> Result<LocationRemoval> {
+        self.op("removing a location", locations::remove_location(&self.graph, uri)).await
+    }
+
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>> {
         self.op("reading an object", async {
             Ok(read::objects(&self.graph, std::slice::from_ref(id), true).await?.pop())
@@ -192,8 +199,15 @@ impl GraphStore for Neo4jGraphStore {
     }
 
     #[instrument(skip_all, fields(object = %id, k = k), err)]
-    async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
-        self.op("finding nearest objects", explore::nearest(&self.graph, id, k, self.has_vector_index())).await
+    async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
+        let index = self.has_vector_index();
+        self.op("finding nearest objects", explore::nearest(&self.graph, id, k, index, max_scan)).await
+    }
+
+    #[instrument(skip_all, fields(version = %q.version, k = q.k), err)]
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>> {
+        self.op("finding objects near a vector", similar::nearest_to_vector(&self.graph, q, self.has_vector_index()))
+            .await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {

@@ -35,7 +35,7 @@ const VECTOR_DDL: &str = "CREATE VECTOR INDEX feature_embedding IF NOT EXISTS FO
 
 /// Creates everything; returns whether the vector index is usable.
 pub(super) async fn ensure(graph: &Graph) -> Result<bool> {
-    for ddl in DDL {
+    for ddl in DDL.iter().chain([&super::locations::DDL]) {
         run_ddl(graph, ddl).await?;
     }
     match run_ddl(graph, VECTOR_DDL).await {
@@ -47,8 +47,15 @@ pub(super) async fn ensure(graph: &Graph) -> Result<bool> {
         }
     }
     // NB: a new index populates in the background; queries against it fail until it is online.
-    run_ddl(graph, "CALL db.awaitIndex('feature_embedding', 120)").await?;
-    vector_index_online(graph).await
+    // Polled in short transactions: one long `db.awaitIndex` would outlive db.transaction.timeout.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !vector_index_online(graph).await? {
+        if std::time::Instant::now() >= deadline {
+            return Err(Error::backend("neo4j", "the vector index feature_embedding is not online after 120 s"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    Ok(true)
 }
 
 /// Whether the vector index exists and is online.
@@ -62,11 +69,25 @@ pub(super) async fn vector_index_online(graph: &Graph) -> Result<bool> {
 }
 
 /// Runs one schema statement; a rule another process created a moment ago is fine.
+// NB: processes starting together on a fresh database deadlock on the schema locks now and then;
+// Neo4j reports that as transient, so the statement is retried a few times.
 async fn run_ddl(graph: &Graph, ddl: &str) -> Result<()> {
-    let mut tx = graph.start_txn().await.map_err(map_err)?;
-    match tx.run(query(ddl)).await {
-        Ok(()) => tx.commit().await.map_err(map_err),
-        Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => Ok(()),
-        Err(e) => Err(map_err(e)),
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = graph.start_txn().await.map_err(map_err)?;
+        let result = match tx.run(query(ddl)).await {
+            Ok(()) => tx.commit().await,
+            Err(neo4rs::Error::Neo4j(e)) if e.code().contains("AlreadyExists") => return Ok(()),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err(neo4rs::Error::Neo4j(e)) if e.code().starts_with("Neo.TransientError") && attempt < 5 => {
+                tracing::debug!(code = e.code(), attempt, "schema statement retried");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+            }
+            Err(e) => return Err(map_err(e)),
+        }
     }
 }

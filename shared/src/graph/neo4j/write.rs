@@ -67,7 +67,7 @@ const MERGE_LOCATION: &str = "
     RETURN count(*) AS created";
 
 pub(super) async fn write_features(graph: &Graph, set: &FeatureSetName, doc: &FeatureDocument) -> Result<WriteSummary> {
-    doc.validate()?;
+    doc.validate_content()?;
     let now = now();
     let (img, version, l) = (&doc.image, doc.model.version.as_str(), &doc.lineage);
     let mut tx = Tx::begin(graph).await?;

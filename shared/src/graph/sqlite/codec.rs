@@ -54,11 +54,7 @@ pub(super) const IMAGE_COLUMNS: &str =
 pub(super) fn image_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<ImageRecord> {
     let id: String = row.get(0)?;
     let uri: String = row.get(1)?;
-    let mut locations = vec![uri.clone()];
-    let mut stmt = conn.prepare_cached("SELECT uri FROM locations WHERE image_id = ?1 ORDER BY rowid")?;
-    for l in stmt.query_map([&id], |r| r.get::<_, String>(0))? {
-        locations.push(l?);
-    }
+    let (locations, deleted_at) = super::locations::live_locations(conn, &id, &uri)?;
     Ok(ImageRecord {
         id: ImageId::parse(&id).map_err(|e| corrupt("image id", e))?,
         sha256: id,
@@ -71,6 +67,7 @@ pub(super) fn image_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Resu
         content_type: row.get(7)?,
         md5_hash: row.get(8)?,
         locations,
+        deleted_at,
     })
 }
 

@@ -9,16 +9,19 @@ use crate::graph::walk::Walk;
 use super::codec::{decode_embedding, image_where};
 use super::db_err;
 use super::read::{objects, relation_from_row};
-use crate::domain::{ModelVersion, ObjectId};
-use crate::graph::vector::cosine;
-use crate::graph::{GraphNode, GraphRelationship, Neighbourhood, PatternMatch, PatternPage, PatternQuery, Similar};
+use crate::domain::{ImageId, ModelVersion, ObjectId};
+use crate::graph::vector::{check_scan, cosine};
+use crate::graph::{
+    GraphNode, GraphRelationship, Neighbourhood, PatternCursor, PatternMatch, PatternPage, PatternQuery, Similar,
+};
 use crate::Result;
 
 pub(super) fn pattern_search(conn: &Connection, q: &PatternQuery, version: &ModelVersion) -> Result<PatternPage> {
     q.validate()?;
-    // Both orientations of each stored (undirected) relation, like Cypher's `-[r]-`.
+    // Both orientations of each stored (undirected) relation, like Cypher's `-[r]-`; the page
+    // starts after the cursor's key, so nothing before it is sorted and skipped.
     let sql = "
-        SELECT s_id, o_id, kind, from_id, to_id, distance, iou FROM (
+        SELECT s.image_id, s_id, o_id, kind, from_id, to_id, distance, iou FROM (
             SELECT r.from_id AS s_id, r.to_id AS o_id, r.kind, r.from_id, r.to_id, r.distance, r.iou FROM relations r
             UNION ALL
             SELECT r.to_id, r.from_id, r.kind, r.from_id, r.to_id, r.distance, r.iou FROM relations r
@@ -29,8 +32,10 @@ pub(super) fn pattern_search(conn: &Connection, q: &PatternQuery, version: &Mode
           AND (?3 IS NULL OR s.label = ?3) AND (?4 IS NULL OR s.color = ?4)
           AND (?5 IS NULL OR o.label = ?5) AND (?6 IS NULL OR o.color = ?6)
           AND (?7 IS NULL OR m.distance <= ?7)
+          AND (?9 IS NULL OR (s.image_id, m.s_id, m.o_id) > (?9, ?10, ?11))
         ORDER BY s.image_id, s_id, o_id
-        LIMIT ?8 OFFSET ?9";
+        LIMIT ?8";
+    let cursor = q.cursor.as_ref();
     let mut stmt = conn.prepare_cached(sql).map_err(db_err)?;
     let rows = stmt
         .query_map(
@@ -43,22 +48,29 @@ pub(super) fn pattern_search(conn: &Connection, q: &PatternQuery, version: &Mode
                 q.object.color.map(|c| c.as_str()),
                 q.relation.max_distance,
                 i64::from(q.limit) + 1,
-                i64::from(q.offset),
+                cursor.map(|c| c.image.as_str()),
+                cursor.map(|c| c.subject.as_str()),
+                cursor.map(|c| c.object.as_str()),
             ],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, relation_from_row_at(r)?)),
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, relation_from_row_at(r)?)),
         )
         .map_err(db_err)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db_err)?;
     drop(stmt);
-    let truncated = rows.len() > q.limit as usize;
+    let keys = rows
+        .iter()
+        .map(|(i, s, o, _)| {
+            Ok(PatternCursor { image: ImageId::parse(i)?, subject: ObjectId::parse(s)?, object: ObjectId::parse(o)? })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let rows = &rows[..rows.len().min(q.limit as usize)];
     let ids: Vec<ObjectId> =
-        rows.iter().flat_map(|(s, o, _)| [s, o]).map(|s| ObjectId::parse(s)).collect::<Result<_>>()?;
+        rows.iter().flat_map(|(_, s, o, _)| [s, o]).map(|s| ObjectId::parse(s)).collect::<Result<_>>()?;
     let by_id: HashMap<String, _> = objects(conn, &ids, false)?.into_iter().map(|o| (o.id.to_string(), o)).collect();
     let mut matches = Vec::with_capacity(rows.len());
     let mut images = HashMap::new();
-    for (s, o, relation) in rows {
+    for (_, s, o, relation) in rows {
         let (Some(subject), Some(object)) = (by_id.get(s.as_str()), by_id.get(o.as_str())) else { continue };
         let image = match images.get(&subject.image_id) {
             Some(i) => i,
@@ -74,31 +86,40 @@ pub(super) fn pattern_search(conn: &Connection, q: &PatternQuery, version: &Mode
             relation: relation.clone(),
         });
     }
-    Ok(PatternPage { matches, truncated })
+    Ok(PatternPage::from_rows(&keys, q.limit, matches))
 }
 
 fn relation_from_row_at(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::schema::Relation> {
-    // Columns 2..=6 hold kind, from_id, to_id, distance, iou.
+    // Columns 3..=7 hold kind, from_id, to_id, distance, iou.
     struct Shifted<'a, 'b>(&'a rusqlite::Row<'b>);
     let row = Shifted(r);
-    let kind: String = row.0.get(2)?;
-    let from: String = row.0.get(3)?;
-    let to: String = row.0.get(4)?;
+    let kind: String = row.0.get(3)?;
+    let from: String = row.0.get(4)?;
+    let to: String = row.0.get(5)?;
     let parse = |s: &str, i| {
         ObjectId::parse(s)
             .map_err(|e| rusqlite::Error::InvalidColumnType(i, e.to_string(), rusqlite::types::Type::Text))
     };
     Ok(crate::schema::Relation {
         kind: if kind == "NEAR" { crate::schema::RelationKind::Near } else { crate::schema::RelationKind::Overlaps },
-        from: parse(&from, 3)?,
-        to: parse(&to, 4)?,
-        distance: row.0.get::<_, Option<f64>>(5)?.map(|v| v as f32),
-        iou: row.0.get::<_, Option<f64>>(6)?.map(|v| v as f32),
+        from: parse(&from, 4)?,
+        to: parse(&to, 5)?,
+        distance: row.0.get::<_, Option<f64>>(6)?.map(|v| v as f32),
+        iou: row.0.get::<_, Option<f64>>(7)?.map(|v| v as f32),
     })
 }
 
-pub(super) fn nearest(conn: &Connection, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
+pub(super) fn nearest(conn: &Connection, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
     let Some(target) = objects(conn, std::slice::from_ref(id), true)?.pop() else { return Ok(None) };
+    // NB: SQLite has no vector index: every answer is an exact scan, bounded before it starts.
+    let candidates: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM features WHERE model_version = ?1 AND object_id != ?2",
+            [target.model_version.as_str(), id.as_str()],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    check_scan(candidates.max(0) as u64, max_scan, &target.model_version)?;
     let mut stmt = conn
         .prepare_cached(
             "SELECT f.object_id, f.embedding FROM features f WHERE f.model_version = ?1 AND f.object_id != ?2",

@@ -4,8 +4,10 @@
 mod codec;
 mod coverage;
 mod explore;
+mod locations;
 mod read;
 mod schema;
+mod similar;
 mod versions;
 mod write;
 
@@ -16,8 +18,8 @@ use std::sync::{Arc, Mutex};
 
 use super::{
     Coverage, FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageQuery, ImageRecord,
-    ImageSelector, Location, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VersionChange,
-    WriteSummary,
+    ImageSelector, Location, LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar,
+    VectorQuery, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -73,6 +75,7 @@ impl GraphStore for SqliteGraphStore {
     async fn ensure_schema(&self) -> Result<()> {
         self.with(|c| {
             c.execute_batch(schema::DDL).map_err(db_err)?;
+            c.execute_batch(locations::DDL).map_err(db_err)?;
             coverage::migrate(c)
         })
         .await
@@ -91,6 +94,11 @@ impl GraphStore for SqliteGraphStore {
     async fn add_location(&self, image: &ImageId, location: &Location) -> Result<bool> {
         let (image, location) = (image.clone(), location.clone());
         self.with(move |c| write::add_location(c, &image, &location)).await
+    }
+
+    async fn remove_location(&self, uri: &str) -> Result<LocationRemoval> {
+        let uri = uri.to_owned();
+        self.with(move |c| locations::remove_location(c, &uri)).await
     }
 
     async fn object(&self, id: &ObjectId) -> Result<Option<ObjectFeatures>> {
@@ -163,9 +171,14 @@ impl GraphStore for SqliteGraphStore {
         self.with(move |c| explore::pattern_search(c, &query, &version)).await
     }
 
-    async fn nearest_objects(&self, id: &ObjectId, k: usize) -> Result<Option<Vec<Similar>>> {
+    async fn nearest_objects(&self, id: &ObjectId, k: usize, max_scan: usize) -> Result<Option<Vec<Similar>>> {
         let id = id.clone();
-        self.with(move |c| explore::nearest(c, &id, k)).await
+        self.with(move |c| explore::nearest(c, &id, k, max_scan)).await
+    }
+
+    async fn nearest_to_vector(&self, q: &VectorQuery) -> Result<Vec<Similar>> {
+        let q = q.clone();
+        self.with(move |c| similar::nearest_to_vector(c, &q)).await
     }
 
     async fn node(&self, id: &NodeId) -> Result<Option<GraphNode>> {

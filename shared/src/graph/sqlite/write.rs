@@ -16,7 +16,7 @@ pub(super) fn write_features(
     set: &FeatureSetName,
     doc: &FeatureDocument,
 ) -> Result<WriteSummary> {
-    doc.validate()?;
+    doc.validate_content()?;
     let tx = conn.transaction().map_err(db_err)?;
     let now = Utc::now().to_rfc3339();
     let img = &doc.image;

@@ -19,7 +19,7 @@ describe('PatternForm', () => {
       object: { label: 'bicycle', color: null },
       version: null,
       limit: 20,
-      offset: 0,
+      cursor: null,
     });
   });
 

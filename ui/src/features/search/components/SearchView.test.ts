@@ -60,10 +60,13 @@ describe('SearchView', () => {
     expect(wrapper.get('[data-testid=error]').text()).toMatch(/unavailable.*neo4j down/);
   });
 
-  test('truncated results offer the next page at the right offset', async () => {
-    const { wrapper, fetch } = await mountAt('/search?s=person&o=car', { body: { model_version: MODEL, matches: [match], truncated: true } });
+  test('truncated results offer the next page from the cursor the server returned', async () => {
+    const cursor = `${image.id}.${person.id}.${car.id}`;
+    const { wrapper, fetch } = await mountAt('/search?s=person&o=car', { body: { model_version: MODEL, matches: [match], truncated: true, next_cursor: cursor } });
     await wrapper.get('[data-testid=load-more]').trigger('click');
     await settle();
-    expect(JSON.parse(String((fetch.mock.calls[1]?.[1] as RequestInit).body)).offset).toBe(1);
+    const body = JSON.parse(String((fetch.mock.calls[1]?.[1] as RequestInit).body));
+    expect(body.cursor).toBe(cursor);
+    expect(body).not.toHaveProperty('offset');
   });
 });

@@ -9,19 +9,19 @@ describe('pattern query', () => {
       object: { label: 'car', color: null },
       version: null,
       limit: 20,
-      offset: 0,
+      cursor: null,
     });
   });
 
   test('a full form sends colours, distance, version and the page', () => {
     const form = { subjectLabel: ' dog ', subjectColor: 'brown', maxDistance: '0.25', objectLabel: 'bicycle', objectColor: 'yellow', version: 'v1@x' };
-    expect(buildPatternQuery(form, 40, 20)).toEqual({
+    expect(buildPatternQuery(form, 'img.subj.obj', 20)).toEqual({
       subject: { label: 'dog', color: 'brown' },
       relation: { type: 'NEAR', max_distance: 0.25 },
       object: { label: 'bicycle', color: 'yellow' },
       version: 'v1@x',
       limit: 20,
-      offset: 40,
+      cursor: 'img.subj.obj',
     });
   });
 

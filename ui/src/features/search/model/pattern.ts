@@ -12,7 +12,8 @@ export interface PatternQuery {
   object: NodePattern;
   version: string | null;
   limit: number;
-  offset: number;
+  /** The previous page's `next_cursor`; `null` for the first page. */
+  cursor: string | null;
 }
 
 export interface PatternMatch {
@@ -28,6 +29,8 @@ export interface PatternResponse {
   model_version: string;
   matches: PatternMatch[];
   truncated: boolean;
+  /** Pass back as `cursor` for the next page; `null` on the last page. */
+  next_cursor: string | null;
 }
 
 /** What the search form edits; strings as typed, all optional except the labels. */
@@ -64,7 +67,7 @@ export function validateForm(form: PatternForm): Partial<Record<keyof PatternFor
 }
 
 /** The request body for a valid form. */
-export function buildPatternQuery(form: PatternForm, offset = 0, limit = PAGE_SIZE): PatternQuery {
+export function buildPatternQuery(form: PatternForm, cursor: string | null = null, limit = PAGE_SIZE): PatternQuery {
   const distance = blankToNull(form.maxDistance);
   return {
     subject: { label: form.subjectLabel.trim(), color: blankToNull(form.subjectColor) },
@@ -72,7 +75,7 @@ export function buildPatternQuery(form: PatternForm, offset = 0, limit = PAGE_SI
     object: { label: form.objectLabel.trim(), color: blankToNull(form.objectColor) },
     version: blankToNull(form.version),
     limit,
-    offset,
+    cursor,
   };
 }
 
