@@ -147,7 +147,9 @@ pub(super) async fn nearest(
                 Some(row) => Columns::of(row).get::<i64>("N")?,
                 None => 0,
             };
-            check_scan(candidates.max(0) as u64, max_scan, &target.model_version)?;
+            // NB: the target is one of the version's vectors; the scan compares it with the others,
+            // as the SQLite and Neo4j stores count them.
+            check_scan((candidates - 1).max(0) as u64, max_scan, &target.model_version)?;
             exact_sql(column)
         }
     };
