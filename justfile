@@ -62,6 +62,18 @@ bench-cv: models build-release
 reliability *SCENARIOS: models
     bench/reliability/run.sh {{SCENARIOS}}
 
+# Backfill vs one process per image on IMAGES distinct images, SHARDS shards (results under bench/results/)
+bench-backfill IMAGES="500" SHARDS="2": models
+    bench/backfill/run.sh {{IMAGES}} {{SHARDS}}
+
+# cv-processor on an NVIDIA GPU: CUDA wheels from PyPI, parity with CPU, images/s at batch 1/8/32 (no GPU: says so, exits 0)
+gpu-check:
+    scripts/gpu/check.sh
+
+# Build the second model version (int8 detector) for the README's backfill walk-through
+models-int8: models
+    scripts/models/build_int8.sh
+
 # Build every binary (release)
 build-release:
     cargo build --workspace --bins --release

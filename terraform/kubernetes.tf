@@ -40,6 +40,8 @@ resource "kubernetes_config_map_v1" "infra" {
     REDIS_URL      = "rediss://${google_redis_instance.cache.host}:${google_redis_instance.cache.port}"
     RAW_BUCKET     = google_storage_bucket.raw_images.name
     REDIS_CA_CERTS = join("\n", [for c in google_redis_instance.cache.server_ca_certs : c.cert])
+    # A backfill's Indexed Job runs at most this many pods at once: the GPU pool's total bound.
+    BACKFILL_PARALLELISM = tostring(var.gpu_max_nodes)
   }
 }
 

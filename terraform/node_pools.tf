@@ -44,9 +44,12 @@ resource "google_container_node_pool" "gpu" {
   location       = var.region
   node_locations = var.node_zones
 
+  # NB: total_* bound the whole pool across node_zones; min/max_node_count are per zone, so
+  # two zones would allow twice gpu_max_nodes GPUs (twice the cost cap).
   autoscaling {
-    min_node_count = 0
-    max_node_count = var.gpu_max_nodes
+    total_min_node_count = 0
+    total_max_node_count = var.gpu_max_nodes
+    location_policy      = "ANY"
   }
 
   management {

@@ -123,7 +123,7 @@ variable "gpu_machine_type" {
 }
 
 variable "gpu_max_nodes" {
-  description = "Upper bound of the GPU pool's autoscaler, per zone (the pool scales from 0)."
+  description = "Upper bound of GPUs in the GPU pool, in total across node_zones (the pool scales from 0); also the backfills' default parallelism (BACKFILL_PARALLELISM)."
   type        = number
   default     = 5
 

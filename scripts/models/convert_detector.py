@@ -3,8 +3,10 @@
 Why: the registries ship the SSD-MobileNetV2 COCO weights only as a TF.js graph
 model. tf2onnx turns it into an ONNX graph that takes uint8 [N,H,W,3] and
 resizes inside a Loop; we cut that preprocessing off so the Rust side feeds
-`images` float32 [1,3,300,300] (x/127.5-1) and reads `scores` [1,1917,90] and
-`boxes` [1,1917,1,4]. See shared MODELS.md.
+`images` float32 [N,3,300,300] (x/127.5-1) and reads `scores` [N,1917,90] and
+`boxes` [N,1917,1,4]. See shared MODELS.md. The batch dimension N is left symbolic:
+the TF graph has no fixed batch inside, so batch mode runs several images per call
+(self_check proves a batch of 3 equals three single runs).
 
 usage: convert_detector.py MODEL_JSON OUT_ONNX
 """
@@ -22,7 +24,7 @@ CUT_INPUT = "Preprocessor/sub:0"  # after the in-graph resize and x*(2/255)-1
 SCORES = "Postprocessor/Slice:0"  # sigmoid scores without the background column
 BOXES = "Postprocessor/ExpandDims_1:0"  # decoded boxes, ymin,xmin,ymax,xmax
 RENAME = {CUT_INPUT: "images", SCORES: "scores", BOXES: "boxes"}
-SHAPES = {"images": [1, 3, 300, 300], "scores": [1, 1917, 90], "boxes": [1, 1917, 1, 4]}
+SHAPES = {"images": ["N", 3, 300, 300], "scores": ["N", 1917, 90], "boxes": ["N", 1917, 1, 4]}
 
 
 def tf2onnx_convert(model_json, out):
@@ -110,6 +112,13 @@ def self_check(full_path, lean):
     for w, g in zip(want, got):
         assert w.shape == g.shape, (w.shape, g.shape)
         assert np.abs(w - g).max() < 1e-3, np.abs(w - g).max()
+    # A batch gives each image exactly what a run on its own gives.
+    xs = np.concatenate([x, -x, x * 0.5])
+    batched = sess.run(["scores", "boxes"], {"images": xs})
+    for i in range(3):
+        single = sess.run(["scores", "boxes"], {"images": xs[i:i + 1]})
+        for b, s in zip(batched, single):
+            assert np.abs(b[i] - s[0]).max() < 1e-5, np.abs(b[i] - s[0]).max()
 
 
 if __name__ == "__main__":

@@ -47,8 +47,8 @@ def manifest(model_dir, dylib):
             "licence": "Apache-2.0",
             "preprocess": "RGB, TF1 bilinear resize to 300x300 (align_corners=false, "
                           "half_pixel_centers=false, no antialias), x/127.5-1, NCHW",
-            "inputs": [tensor("images", [1, 3, 300, 300])],
-            "outputs": [tensor("scores", [1, 1917, 90]), tensor("boxes", [1, 1917, 1, 4])],
+            "inputs": [tensor("images", [-1, 3, 300, 300])],
+            "outputs": [tensor("scores", [-1, 1917, 90]), tensor("boxes", [-1, 1917, 1, 4])],
         },
         "embedder": {
             "name": "mobilenet_v2",

@@ -48,6 +48,8 @@ def main(manifest_path, model_dir, dog):
     labels = {d["label"] for d in found}
     missing = EXPECTED_ON_DOG - labels
     assert not missing, f"detector missed {missing} on dog.jpg (found {sorted(labels)})"
+    pair_scores, _ = det.run(["scores", "boxes"], {"images": np.concatenate([x, x])})
+    assert pair_scores.shape == (2, 1917, 90) and np.abs(pair_scores[1] - scores[0]).max() < 1e-5, "batch of 2"
 
     crops = [cvref.crop(img, d["box_norm"]) for d in found[:2]]
     batch = np.stack([cvref.embedder_input(cvref.resize_bilinear_tf1(c, 224, 224)) for c in crops])

@@ -6,6 +6,7 @@
 //! interfaces together with their backends.
 
 pub mod auth;
+pub mod backfill;
 pub mod breaker;
 pub mod cache;
 pub mod cloudevent;

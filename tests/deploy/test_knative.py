@@ -268,14 +268,15 @@ def test_config_map_holds_the_job_template_settings(rendered):
 
 
 def test_job_launcher_role_may_only_create_and_read_jobs_in_the_jobs_namespace(rendered):
-    (role,) = of_kind(rendered, "Role")
+    role = by_name(of_kind(rendered, "Role"), "sightgraph-job-launcher")
     assert role["metadata"]["namespace"] == JOBS_NAMESPACE
     assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get"]}], \
         "the launcher POSTs Jobs and GETs one that exists (launcher.rs create_job, existing_job)"
     assert not of_kind(rendered, "ClusterRole") and not of_kind(rendered, "ClusterRoleBinding")
-    (binding,) = of_kind(rendered, "RoleBinding")
+    binding = by_name(of_kind(rendered, "RoleBinding"), "sightgraph-job-launcher")
     assert binding["metadata"]["namespace"] == JOBS_NAMESPACE
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
+    assert {r["metadata"]["name"] for r in of_kind(rendered, "Role")} == {role["metadata"]["name"], "sightgraph-backfill-launcher"}
     (subject,) = binding["subjects"]
     trigger = by_name(ksvcs(rendered), "ingest-trigger")
     assert subject["kind"] == "ServiceAccount"
@@ -498,3 +499,64 @@ def test_prod_spanner_switches_every_function_to_the_terraform_database_with_wor
     assert {k: v for k, v in cm["data"].items() if not k.startswith("SPANNER_")} == prod_cm["data"]
     strip = lambda svc: json.dumps(svc["spec"]["template"]["spec"]["containers"][0]["image"])
     assert [strip(s) for s in ksvcs(objs)] == [strip(s) for s in ksvcs(prod)]
+
+
+def backfill_job() -> dict:
+    return yaml.safe_load((KNATIVE / "examples/backfill-job.yaml").read_text())
+
+
+def test_the_backfill_job_matches_the_kubernetes_schema_and_is_one_indexed_job_within_the_gpu_pool():
+    job = backfill_job()
+    _validate_core(job)
+    spec = job["spec"]
+    assert spec["completionMode"] == "Indexed"
+    pool_total = hcl_gpu_max_nodes()
+    assert 1 <= spec["parallelism"] <= min(spec["completions"], pool_total), "never more pods than the pool's GPUs"
+    assert spec["backoffLimitPerIndex"] >= 1 and "backoffLimit" not in spec, "retries count per shard"
+    (c,) = spec["template"]["spec"]["containers"]
+    assert c["args"][0] == "batch" and "--run" in c["args"], "each pod runs its shard (JOB_COMPLETION_INDEX)"
+
+
+def hcl_gpu_max_nodes() -> int:
+    text = (ROOT / "terraform/variables.tf").read_text()
+    block = text[text.index('variable "gpu_max_nodes"'):]
+    return int(re.search(r"default\s*=\s*(\d+)", block).group(1))
+
+
+def test_the_backfill_job_agrees_with_the_config_map_and_the_per_image_job():
+    job, cm, single = backfill_job(), dev_config(), example_job()
+    pod, single_pod = job["spec"]["template"]["spec"], single["spec"]["template"]["spec"]
+    (c,), (single_c,) = pod["containers"], single_pod["containers"]
+    assert job["metadata"]["namespace"] == cm["JOB_NAMESPACE"]
+    assert pod["serviceAccountName"] == cm["JOB_SERVICE_ACCOUNT"]
+    assert pod["automountServiceAccountToken"] is False and "secretKeyRef" not in json.dumps(job)
+    assert c["resources"] == single_c["resources"]
+    for key in ("securityContext", "tolerations", "nodeSelector", "restartPolicy", "enableServiceLinks"):
+        assert pod[key] == single_pod[key], key
+    assert c["securityContext"] == single_c["securityContext"]
+    assert c["args"][c["args"].index("--publish") + 1] == cm["JOB_PUBSUB_TOPIC"], "documents through Pub/Sub"
+    assert [e["name"] for e in c["env"]] == ["CV_PUBSUB_TOPIC", "RUST_LOG", "LOG_FORMAT"], "no Neo4j settings, no Secret"
+    policy = by_name(of_kind(rendered_overlay("dev"), "NetworkPolicy"), "cv-processor-jobs")
+    assert policy["spec"]["podSelector"].get("matchLabels", {}).items() <= job["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_the_backfill_launcher_may_only_create_read_and_list_jobs_in_the_jobs_namespace(rendered):
+    role = by_name(of_kind(rendered, "Role"), "sightgraph-backfill-launcher")
+    assert role["metadata"]["namespace"] == JOBS_NAMESPACE == backfill_job()["metadata"]["namespace"]
+    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list"]}], \
+        "functions/backfill launch/kubernetes.rs: list (a run still going), create, get (one that exists)"
+    binding = by_name(of_kind(rendered, "RoleBinding"), "sightgraph-backfill-launcher")
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    (subject,) = binding["subjects"]
+    account = by_name(of_kind(rendered, "ServiceAccount"), subject["name"])
+    assert subject["namespace"] == account["metadata"]["namespace"] != JOBS_NAMESPACE
+    assert account.get("automountServiceAccountToken") is False, "operators take short-lived tokens"
+    assert all(s["spec"]["template"]["spec"]["serviceAccountName"] != subject["name"] for s in ksvcs(rendered))
+
+
+def test_feature_service_takes_the_backfill_parallelism_from_terraform_s_gpu_pool_total(rendered):
+    svc = by_name(ksvcs(rendered), "feature-service")
+    (c,) = svc["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in c["env"]}
+    ref = env["BACKFILL_PARALLELISM"]["valueFrom"]["configMapKeyRef"]
+    assert (ref["name"], ref["key"]) == ("sightgraph-infra", "BACKFILL_PARALLELISM")

@@ -23,6 +23,7 @@ SETTINGS_STRUCTS = [
     ("functions/feature-service/src/settings.rs", "ServiceVars", ""),
     ("functions/cache-warmer/src/app.rs", "WarmVars", "WARM_"),
     ("shared/src/auth/settings.rs", "PushAuthSettings", "PUSH_AUTH_"),
+    ("functions/backfill/src/settings.rs", "BackfillSettings", "BACKFILL_"),
     ("shared/src/pubsub/settings.rs", "PubSubSettings", "PUBSUB_"),
 ]
 CV_PROCESSOR_CLI = "functions/cv-processor/src/cli.rs"

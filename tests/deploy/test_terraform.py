@@ -65,7 +65,7 @@ def test_every_variable_has_a_description_and_inputs_are_validated(config):
     assert all(b.get("description") for b in outputs.values())
 
 
-def test_gpu_pool_autoscales_from_zero_to_five_t4s_behind_a_taint(config):
+def test_gpu_pool_autoscales_from_zero_to_five_t4s_in_total_behind_a_taint(config):
     pools = resources(config, "google_container_node_pool")
     gpu = [p for p in pools.values() if "guest_accelerator" in p["node_config"][0]]
     assert len(gpu) == 1, "exactly one GPU node pool"
@@ -74,9 +74,11 @@ def test_gpu_pool_autoscales_from_zero_to_five_t4s_behind_a_taint(config):
     (accel,) = node["guest_accelerator"]
     assert accel["type"] == "nvidia-tesla-t4" and accel["count"] == 1
     (auto,) = pool["autoscaling"]
-    assert auto["min_node_count"] == 0
+    # Per-zone bounds (min/max_node_count) would multiply by the zones: the cap must be the pool's total.
+    assert "max_node_count" not in auto and "min_node_count" not in auto
+    assert auto["total_min_node_count"] == 0
     variables = {n: b for block in config["variable"] for n, b in block.items()}
-    assert auto["max_node_count"] == "${var.gpu_max_nodes}" and variables["gpu_max_nodes"]["default"] == 5
+    assert auto["total_max_node_count"] == "${var.gpu_max_nodes}" and variables["gpu_max_nodes"]["default"] == 5
     assert node["taint"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
     assert pool["management"] == [{"auto_repair": True, "auto_upgrade": True}]
 
@@ -251,7 +253,8 @@ def test_spanner_database_takes_its_schema_from_the_files_the_binaries_apply(con
     text = (TF / "spanner.tf").read_text()
     assert "../shared/src/graph/spanner/ddl" in text and 'file("${local.spanner_ddl_dir}/${f}.sql")' in text
     schema, production = ddl_statements("schema"), ddl_statements("production")
-    assert len(schema) >= 14 and all(s.startswith("CREATE ") for s in schema + production)
+    assert len(schema) >= 14 and all(s.startswith(("CREATE ", "ALTER TABLE ")) for s in schema + production)
+    assert all(" ADD COLUMN " in s for s in schema if s.startswith("ALTER TABLE ")), "additive changes only"
     assert any(s.startswith("CREATE VECTOR INDEX") for s in production)
     assert any(s.startswith("CREATE PROPERTY GRAPH") for s in production)
     assert not any("PROPERTY GRAPH" in s or "VECTOR INDEX" in s for s in schema), "the emulator refuses these"
@@ -269,3 +272,8 @@ def test_functions_use_spanner_as_one_database_user_through_workload_identity(co
     assert wi["role"] == "roles/iam.workloadIdentityUser"
     assert '"sightgraph-runtime", "sightgraph-ingest-trigger"' in wi["for_each"]
     assert wi["member"].endswith("[${var.knative_namespace}/${each.value}]")
+
+
+def test_backfills_default_to_the_gpu_pool_s_total_as_their_parallelism(config):
+    data = resources(config, "kubernetes_config_map_v1")["infra"]["data"]
+    assert data["BACKFILL_PARALLELISM"] == "${tostring(var.gpu_max_nodes)}"

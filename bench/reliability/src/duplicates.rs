@@ -87,6 +87,7 @@ pub async fn run(plan: &Plan, work: &Path) -> Result<Figures> {
         log_dir: work.join("jobs"),
         feature_set: Default::default(),
         pubsub: None,
+        admins: Default::default(),
     })
     .await?;
     let events = names.iter().map(|n| finalize_event(&bucket_root, BUCKET, n)).collect::<std::io::Result<Vec<_>>>()?;

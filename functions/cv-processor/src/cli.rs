@@ -7,6 +7,7 @@ use shared::schema::FeatureDocument;
 use shared::telemetry::LogFormat;
 use std::path::PathBuf;
 
+use crate::batch::BatchArgs;
 use crate::bench::BenchArgs;
 use crate::config::{Config, Limits, StorageConfig, Thresholds};
 use crate::sink::{Sink, SinkMode, TopicSink};
@@ -33,7 +34,7 @@ Exit codes: 0 ok, 64 usage, 65 unusable image (do not retry), 75 transient failu
 #[command(name = "cv-processor", version, about, after_long_help = ENV_HELP, after_help = ENV_HELP)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Cli {
-    /// Benchmarks instead of processing one image.
+    /// A backfill shard or benchmarks instead of one image.
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Image to process: gs://BUCKET/NAME[#GENERATION], file:///PATH or a local path.
@@ -68,6 +69,8 @@ pub struct Cli {
 pub enum Command {
     /// Time the pipeline over the fixture photos on CPU and print JSON (images/s, median ms per stage).
     Bench(BenchArgs),
+    /// Process one shard of a backfill run (many images, models loaded once, batched inference).
+    Batch(BatchArgs),
 }
 
 /// Options shared by processing and benchmarking.
@@ -164,11 +167,13 @@ pub async fn main() -> i32 {
     };
     let pipeline = match &cli.command {
         Some(Command::Bench(args)) => &args.pipeline,
+        Some(Command::Batch(args)) => &args.pipeline,
         None => &cli.pipeline,
     };
     shared::telemetry::init(pipeline.log_format(), "info");
     let result = match &cli.command {
         Some(Command::Bench(args)) => crate::bench::run(args).await,
+        Some(Command::Batch(args)) => crate::batch::run(args).await,
         None => process(&cli).await,
     };
     match result {

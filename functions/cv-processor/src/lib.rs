@@ -6,8 +6,9 @@
 //! them on ONNX Runtime, checked against [`manifest`]), [`nms`] selects
 //! detections, [`color`] and [`relations`] add attributes, [`document`] derives
 //! ids, and [`sink`] delivers the CloudEvent (to a URL or a Pub/Sub topic). [`Processor`] ties them together;
-//! [`cli`] and [`bench`] are the binary's two commands.
+//! [`cli`] is the binary's command line: one image, [`batch`] (a backfill shard) and [`bench`].
 
+pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod color;

@@ -104,13 +104,53 @@ fn run(
 pub struct OnnxDetector {
     session: Mutex<Session>,
     provider: &'static str,
+    /// Whether the model's batch dimension is dynamic (models built before it was are fixed at 1).
+    dynamic_batch: bool,
 }
 
 impl OnnxDetector {
     /// Opens `detector.onnx`.
     pub fn open(runtime: &OnnxRuntime, path: &Path) -> Result<Self> {
         let (session, provider) = runtime.open(path)?;
-        Ok(Self { session: Mutex::new(session), provider })
+        let first_dim =
+            session.inputs().first().and_then(|i| i.dtype().tensor_shape().and_then(|s| s.first().copied()));
+        Ok(Self { session: Mutex::new(session), provider, dynamic_batch: first_dim.is_some_and(|d| d < 0) })
+    }
+
+    /// Whether [`OnnxDetector::detect_many`] runs a whole batch in one call (else one image at a time).
+    pub fn batches(&self) -> bool {
+        self.dynamic_batch
+    }
+
+    /// Raw detections of each image of an `[N,3,H,W]` batch, in order.
+    pub fn detect_many(&self, batch: &Tensor) -> Result<Vec<RawDetections>> {
+        let n = batch.shape[0];
+        if n == 1 || !self.dynamic_batch {
+            let item = batch.data.len() / n.max(1);
+            let [_, c, h, w] = batch.shape;
+            return batch
+                .data
+                .chunks_exact(item.max(1))
+                .map(|one| self.detect(&Tensor { shape: [1, c, h, w], data: one.to_vec() }))
+                .collect();
+        }
+        let mut out = run(&self.session, "detector", batch, &["scores", "boxes"])?.into_iter();
+        let ((score_shape, scores), (_, boxes)) = (out.next().expect("two outputs"), out.next().expect("two outputs"));
+        let [got, anchors, classes] = score_shape[..] else {
+            return Err(Error::runtime("detector", format!("scores have shape {score_shape:?}, expected [N,A,C]")));
+        };
+        let (anchors, classes) = (anchors as usize, classes as usize);
+        if got as usize != n || boxes.len() != n * anchors * 4 {
+            return Err(Error::runtime(
+                "detector",
+                format!("{got} results and {} box values for {n} images", boxes.len()),
+            ));
+        }
+        Ok(scores
+            .chunks_exact(anchors * classes)
+            .zip(boxes.chunks_exact(anchors * 4))
+            .map(|(s, b)| RawDetections { anchors, classes, scores: s.to_vec(), boxes: b.to_vec() })
+            .collect())
     }
 }
 

@@ -14,7 +14,8 @@ use tower_http::cors::{Any, CorsLayer};
 
 use crate::active::ActiveVersion;
 use crate::auth::AdminTokens;
-use crate::routes::{explore, feast, images, lookups, similar, versions};
+use crate::backfills::Backfills;
+use crate::routes::{backfills, explore, feast, images, lookups, similar, versions};
 use crate::{openapi, Settings};
 
 /// Dependencies shared by requests.
@@ -36,6 +37,8 @@ pub struct AppState {
     pub similar_max_scan: usize,
     /// Guards version switches and names their actor; empty disables them.
     pub admins: AdminTokens,
+    /// Backfill runs, their Jobs, and the coverage activation needs.
+    pub backfills: Arc<Backfills>,
 }
 
 /// Every route of the service plus the ops routes; CORS is open for reads
@@ -55,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/versions", get(versions::list))
         .route("/versions/{feature_set}/activate", post(versions::activate))
         .route("/versions/{feature_set}/rollback", post(versions::rollback))
+        .route("/backfills", get(backfills::status).post(backfills::launch))
+        .route("/backfills/compare", post(backfills::compare))
         .route("/openapi.json", get(openapi::serve))
         .with_state(state)
         .layer(
@@ -80,6 +85,10 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         locations: Arc::new(settings.locations.clone()),
         similar_max_scan: settings.similar_max_scan,
         admins: settings.admins.clone(),
+        backfills: Arc::new(
+            Backfills::connect(&settings.backfill, &settings.storage, settings.kubernetes, settings.min_coverage)
+                .await?,
+        ),
     };
     let mut router = router(state);
     if let Some(dir) = &settings.ui_dist {

@@ -1,10 +1,12 @@
 //! `feature-service`: online feature lookups for inference (cache first,
 //! then the graph, then fill the cache), read-only graph exploration for the
-//! UI, image bytes for display, and audited version switches.
+//! UI, image bytes for display, audited version switches with a coverage check, and the
+//! backfill workflow's admin routes (launch one Indexed Job, follow it, compare versions).
 
 mod active;
 mod app;
 mod auth;
+mod backfills;
 mod encoding;
 mod feast;
 mod lookup;
@@ -15,6 +17,7 @@ mod settings;
 pub use active::ActiveVersion;
 pub use app::{build, router, AppState};
 pub use auth::AdminTokens;
+pub use backfills::Backfills;
 pub use encoding::frames;
 pub use openapi::{OPENAPI_JSON, ROUTES};
 pub use settings::Settings;

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 /// Every API route as (method, path); the router and the document must both list exactly these.
-pub const ROUTES: [(&str, &str); 14] = [
+pub const ROUTES: [(&str, &str); 17] = [
     ("get", "/features/object/{id}"),
     ("get", "/features/image"),
     ("post", "/features/batch"),
@@ -22,6 +22,9 @@ pub const ROUTES: [(&str, &str); 14] = [
     ("get", "/versions"),
     ("post", "/versions/{feature_set}/activate"),
     ("post", "/versions/{feature_set}/rollback"),
+    ("get", "/backfills"),
+    ("post", "/backfills"),
+    ("post", "/backfills/compare"),
     ("get", "/openapi.json"),
 ];
 

@@ -8,6 +8,7 @@ use shared::storage::StorageConfig;
 use std::path::PathBuf;
 
 use crate::auth::AdminTokens;
+use backfill::BackfillSettings;
 
 /// Settings without a prefix that only this function reads.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +29,15 @@ struct ServiceVars {
     /// Most vectors `/similar` compares exactly where no vector index answers; 503 beyond.
     #[serde(default = "default_similar_max_scan")]
     similar_max_scan: usize,
+    /// Share of the set's images a version must cover to be activated without `force`.
+    #[serde(default = "default_min_coverage")]
+    activation_min_coverage: f64,
+    /// `kubernetes`: backfills run as Indexed Jobs (`JOB_*` is their template).
+    launcher: Option<String>,
+}
+
+fn default_min_coverage() -> f64 {
+    backfill::activate::DEFAULT_MIN_COVERAGE
 }
 
 fn default_similar_max_scan() -> usize {
@@ -57,6 +67,12 @@ pub struct Settings {
     pub locations: LocationPolicy,
     /// UI_DIST.
     pub ui_dist: Option<PathBuf>,
+    /// BACKFILL_*.
+    pub backfill: BackfillSettings,
+    /// ACTIVATION_MIN_COVERAGE.
+    pub min_coverage: f64,
+    /// LAUNCHER=kubernetes: backfills launch Indexed Jobs.
+    pub kubernetes: bool,
     /// SIMILAR_MAX_SCAN.
     pub similar_max_scan: usize,
 }
@@ -75,6 +91,14 @@ impl Settings {
             gcs_base_url: vars.gcs_base_url,
             ..StorageConfig::default()
         };
+        let min_coverage = vars.activation_min_coverage;
+        if !(0.0..=1.0).contains(&min_coverage) {
+            return Err(shared::Error::invalid(format!(
+                "ACTIVATION_MIN_COVERAGE must lie in 0..=1, got {min_coverage}"
+            )));
+        }
+        let backfill = BackfillSettings::from_env().map_err(|e| shared::Error::invalid(e.to_string()))?;
+        let kubernetes = vars.launcher.as_deref().is_some_and(|l| l.trim().eq_ignore_ascii_case("kubernetes"));
         Ok(Self {
             server: ServerSettings::from_env()?,
             graph: GraphSettings::from_env()?,
@@ -84,6 +108,9 @@ impl Settings {
             storage,
             locations: LocationSettings::from_env()?.policy()?,
             ui_dist: vars.ui_dist,
+            backfill,
+            min_coverage,
+            kubernetes,
             similar_max_scan: vars.similar_max_scan,
         })
     }

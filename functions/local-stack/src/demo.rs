@@ -94,6 +94,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<DemoReport> {
         max_concurrency: 2,
         log_dir: work.path().join("logs"),
         feature_set: Default::default(),
+        admins: Default::default(),
         pubsub: None,
     })
     .await?;

@@ -48,6 +48,9 @@ enum Command {
         /// Concurrent processing runs.
         #[arg(long, env = "LOCAL_MAX_CONCURRENCY", default_value_t = 2)]
         max_concurrency: usize,
+        /// `name:token,…`: admin tokens for version switches and comparisons (none: they answer 401).
+        #[arg(long, env = "ADMIN_TOKENS", hide_env_values = true)]
+        admin_tokens: Option<String>,
         /// Hand documents to feature-ingestor through the Pub/Sub emulator (durable, as in
         /// the cluster) instead of the in-memory broker; needs PUBSUB_EMULATOR_HOST.
         #[arg(long, env = "LOCAL_PUBSUB")]
@@ -93,10 +96,13 @@ async fn main() -> anyhow::Result<()> {
             watch,
             announce_existing,
             max_concurrency,
+            admin_tokens,
             pubsub,
             pubsub_emulator_host,
             pubsub_project,
         } => {
+            let admins = feature_service::AdminTokens::from_settings(None, admin_tokens.map(Into::into).as_ref())
+                .map_err(anyhow::Error::msg)?;
             shared::telemetry::init(format, "info");
             let pubsub = match (pubsub, pubsub_emulator_host.filter(|h| !h.trim().is_empty())) {
                 (false, _) => None,
@@ -121,6 +127,7 @@ async fn main() -> anyhow::Result<()> {
                 max_concurrency,
                 log_dir,
                 feature_set: Default::default(),
+                admins,
                 pubsub,
             };
             let stack = RunningStack::start(&config).await?;

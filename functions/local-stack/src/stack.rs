@@ -44,6 +44,13 @@ pub struct StackConfig {
     /// Hand documents to the ingestor through the Pub/Sub emulator instead of the
     /// in-memory broker (`--pubsub`); `None` keeps the in-memory path.
     pub pubsub: Option<LocalPubSub>,
+    /// Admin tokens for version switches and comparisons (none: those routes answer 401).
+    pub admins: feature_service::AdminTokens,
+}
+
+/// The threshold the deployed service defaults to.
+fn backfill_min_coverage() -> f64 {
+    0.95
 }
 
 /// A started stack.
@@ -135,9 +142,18 @@ impl RunningStack {
                 local_bucket_root: Some(config.bucket_root.clone()),
                 ..StorageConfig::default()
             })),
-            admins: Default::default(),
+            admins: config.admins.clone(),
             locations,
             similar_max_scan: 20_000,
+            // NB: `sightgraph backfill run` writes local runs next to the database by default
+            // (.run/backfills), so the versions page shows them.
+            backfills: Arc::new(feature_service::Backfills::local(
+                shared::backfill::BackfillStore::open(
+                    &config.graph.sqlite.path.with_file_name("backfills").display().to_string(),
+                    None,
+                )?,
+                backfill_min_coverage(),
+            )),
         });
         let broker = Broker::new(vec![
             Subscription {

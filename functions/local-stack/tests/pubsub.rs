@@ -44,6 +44,7 @@ async fn with_pubsub_a_document_reaches_the_graph_through_the_emulator() {
         log_dir: work.path().join("logs"),
         feature_set: Default::default(),
         pubsub: Some(LocalPubSub { emulator_host, project: "sightgraph-test".into() }),
+        admins: Default::default(),
     })
     .await
     .expect("the stack starts and wires the emulator");

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange,
-    WriteSummary,
+    Coverage, FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageQuery, ImageRecord,
+    ImageSelector, Location, LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar,
+    VectorQuery, VersionChange, WriteSummary,
 };
 use crate::breaker::Breaker;
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
@@ -126,8 +126,26 @@ impl GraphStore for BreakerGraph {
         self.breaker.call(self.inner.activate_version(set, version, actor)).await
     }
 
+    async fn activate_version_with_coverage(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+        coverage: f64,
+    ) -> Result<VersionChange> {
+        self.breaker.call(self.inner.activate_version_with_coverage(set, version, actor, coverage)).await
+    }
+
     async fn rollback_version(&self, set: &FeatureSetName, actor: &str) -> Result<VersionChange> {
         self.breaker.call(self.inner.rollback_version(set, actor)).await
+    }
+
+    async fn version_coverage(&self, set: &FeatureSetName) -> Result<Coverage> {
+        self.breaker.call(self.inner.version_coverage(set)).await
+    }
+
+    async fn list_images(&self, query: &ImageQuery) -> Result<Vec<ImageRecord>> {
+        self.breaker.call(self.inner.list_images(query)).await
     }
 
     async fn feature_sets(&self) -> Result<Vec<FeatureSetState>> {
@@ -207,6 +225,21 @@ mod tests {
         }
         async fn activate_version(&self, s: &FeatureSetName, v: &ModelVersion, a: &str) -> Result<VersionChange> {
             self.0.activate_version(s, v, a).await
+        }
+        async fn activate_version_with_coverage(
+            &self,
+            s: &FeatureSetName,
+            v: &ModelVersion,
+            a: &str,
+            c: f64,
+        ) -> Result<VersionChange> {
+            self.0.activate_version_with_coverage(s, v, a, c).await
+        }
+        async fn version_coverage(&self, s: &FeatureSetName) -> Result<Coverage> {
+            self.0.version_coverage(s).await
+        }
+        async fn list_images(&self, q: &ImageQuery) -> Result<Vec<ImageRecord>> {
+            self.0.list_images(q).await
         }
         async fn rollback_version(&self, s: &FeatureSetName, a: &str) -> Result<VersionChange> {
             self.0.rollback_version(s, a).await

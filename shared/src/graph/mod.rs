@@ -5,6 +5,7 @@
 //! the production one and `spanner` the one that scales past one server.
 //! [`crate::config::connect_graph`] is the one place that picks between them.
 
+mod coverage;
 mod guarded;
 mod model;
 pub mod neo4j;
@@ -15,6 +16,7 @@ mod store;
 mod vector;
 mod walk;
 
+pub use coverage::{Coverage, ImageQuery, VersionCoverage, MAX_IMAGE_PAGE};
 pub use guarded::BreakerGraph;
 pub use model::{
     FeatureSetState, GraphCounts, GraphNode, GraphRelationship, ImageFeatures, ImageRecord, ImageSelector, Location,

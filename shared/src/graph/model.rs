@@ -142,6 +142,9 @@ pub struct VersionChange {
     pub actor: String,
     /// When.
     pub at: DateTime<Utc>,
+    /// Share of the set's images the new version covered when it was activated, where checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
 }
 
 /// A feature set with its versions and history.

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use super::{
-    FeatureSetState, GraphCounts, GraphNode, ImageFeatures, ImageRecord, ImageSelector, Location, LocationRemoval,
-    Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange, WriteSummary,
+    Coverage, FeatureSetState, GraphCounts, GraphNode, ImageFeatures, ImageQuery, ImageRecord, ImageSelector, Location,
+    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange,
+    WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -66,11 +67,27 @@ pub trait GraphStore: Send + Sync {
         actor: &str,
     ) -> Result<VersionChange>;
 
+    /// [`GraphStore::activate_version`] recording in the audit the share of the set's images
+    /// the version covers (checked by the caller against its threshold).
+    async fn activate_version_with_coverage(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+        coverage: f64,
+    ) -> Result<VersionChange>;
+
     /// Re-activates the version that was active before the current one.
     async fn rollback_version(&self, set: &FeatureSetName, actor: &str) -> Result<VersionChange>;
 
     /// Every feature set with its versions and audit history.
     async fn feature_sets(&self) -> Result<Vec<FeatureSetState>>;
+
+    /// Each version of a feature set with the number of the set's images it has processed.
+    async fn version_coverage(&self, set: &FeatureSetName) -> Result<Coverage>;
+
+    /// A page of a feature set's images by ascending id (backfill plans, comparisons).
+    async fn list_images(&self, query: &ImageQuery) -> Result<Vec<ImageRecord>>;
 
     /// Structured pattern search ("person NEAR blue car").
     async fn pattern_search(&self, query: &PatternQuery, version: &ModelVersion) -> Result<PatternPage>;

@@ -13,6 +13,7 @@ use tokio::process::Command;
 use tokio::sync::{Notify, Semaphore};
 
 use super::{exit_codes, JobLauncher, JobRequest, LaunchOutcome};
+use crate::domain::JobName;
 use crate::{Error, Result};
 
 /// How to run the processor locally.
@@ -107,7 +108,18 @@ impl JobLauncher for LocalLauncher {
     }
 
     async fn launch(&self, request: &JobRequest) -> Result<LaunchOutcome> {
-        let name = request.name.as_str().to_owned();
+        let uri = request.image_uri.to_string();
+        let args = vec!["--image-uri".to_owned(), uri, "--job-id".to_owned(), request.name.as_str().to_owned()];
+        self.launch_args(&request.name, args, Vec::new())
+    }
+}
+
+impl LocalLauncher {
+    /// Starts a run of the processor with `args` (after the configured ones) and extra `env`,
+    /// with the same queueing, retry rule and log file as [`JobLauncher::launch`]; a name
+    /// already launched starts nothing. The backfill's shards run through this.
+    pub fn launch_args(&self, name: &JobName, args: Vec<String>, env: Vec<(String, String)>) -> Result<LaunchOutcome> {
+        let name = name.as_str().to_owned();
         {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             match jobs.get(&name) {
@@ -119,16 +131,17 @@ impl JobLauncher for LocalLauncher {
             }
             jobs.insert(name.clone(), LocalJobStatus::Queued);
         }
-        let (cfg, slots, jobs, changed) =
+        let (mut cfg, slots, jobs, changed) =
             (self.config.clone(), self.slots.clone(), self.jobs.clone(), self.changed.clone());
-        let uri = request.image_uri.to_string();
+        cfg.args.extend(args);
+        cfg.env.extend(env);
         tokio::spawn(async move {
             let Ok(_permit) = slots.acquire_owned().await else { return };
             let log_path = cfg.log_dir.join(format!("{name}.log"));
             let mut exit_code = -1;
             for attempt in 1..=cfg.backoff_limit + 1 {
                 Self::set(&jobs, &changed, &name, LocalJobStatus::Running { attempt });
-                exit_code = run_once(&cfg, &name, &uri, &log_path).await;
+                exit_code = run_once(&cfg, &name, &log_path).await;
                 if exit_code != exit_codes::TRANSIENT {
                     break;
                 }
@@ -158,7 +171,7 @@ fn failure_reason(exit_code: i32) -> String {
     format!("cv-processor exited with {exit_code} ({meaning})")
 }
 
-async fn run_once(cfg: &LocalLauncherConfig, name: &str, uri: &str, log_path: &std::path::Path) -> i32 {
+async fn run_once(cfg: &LocalLauncherConfig, name: &str, log_path: &std::path::Path) -> i32 {
     let log = match std::fs::OpenOptions::new().create(true).append(true).open(log_path) {
         Ok(f) => f,
         Err(e) => {
@@ -169,7 +182,6 @@ async fn run_once(cfg: &LocalLauncherConfig, name: &str, uri: &str, log_path: &s
     let Ok(log_err) = log.try_clone() else { return -1 };
     let mut cmd = Command::new(&cfg.program);
     cmd.args(&cfg.args)
-        .args(["--image-uri", uri, "--job-id", name])
         .envs(cfg.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))

@@ -7,6 +7,7 @@ mod helpers;
 #[macro_use]
 mod stores;
 mod concurrency;
+mod coverage;
 mod locations;
 mod lookups;
 mod nodes;

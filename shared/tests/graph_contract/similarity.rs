@@ -197,19 +197,25 @@ async fn check_a_query_vector_finds_the_closest_objects_of_its_version_best_firs
 }
 
 async fn check_a_selective_label_filter_still_returns_k_objects(store: &dyn GraphStore) {
-    // Arrange: 150 dogs within 5° of the query crowd out 3 cats at 40°.
+    // Arrange: 150 dogs within 5° of the query (two images of 75: a document carries at most
+    // 100 objects) crowd out 3 cats at 40°.
     let scene = Scene::new();
     let r = random_unit();
-    let mut objects: Vec<Obj> = (0..150)
-        .map(|i| {
-            let x = 0.006 * i as f32;
-            Obj::new("dog", 18, ColorName::Brown, [x, 0.1, x + 0.005, 0.3], 0.9).with_embedding(at_angle(
-                &r,
-                &orthogonal_to(&r),
-                5.0,
-            ))
-        })
-        .collect();
+    let dogs = |n: usize| -> Vec<Obj> {
+        (0..n)
+            .map(|i| {
+                let x = 0.006 * i as f32;
+                Obj::new("dog", 18, ColorName::Brown, [x, 0.1, x + 0.005, 0.3], 0.9).with_embedding(at_angle(
+                    &r,
+                    &orthogonal_to(&r),
+                    5.0,
+                ))
+            })
+            .collect()
+    };
+    let first = document(&scene.version, &random_bytes(), &random_uri(), &dogs(75), &[]);
+    store.write_features(&scene.set, &first).await.unwrap();
+    let mut objects = dogs(75);
     for j in 0..3 {
         let y = 0.4 + 0.1 * j as f32;
         objects.push(Obj::new("cat", 17, ColorName::Black, [0.1, y, 0.2, y + 0.05], 0.8).with_embedding(at_angle(
@@ -218,13 +224,9 @@ async fn check_a_selective_label_filter_still_returns_k_objects(store: &dyn Grap
             40.0,
         )));
     }
-    // NB: two images, as a document carries at most 100 objects.
-    let (first, second) = objects.split_at(100);
-    let doc = document(&scene.version, &random_bytes(), &random_uri(), first, &[]);
+    let doc = document(&scene.version, &random_bytes(), &random_uri(), &objects, &[]);
     store.write_features(&scene.set, &doc).await.unwrap();
-    let doc = document(&scene.version, &random_bytes(), &random_uri(), second, &[]);
-    store.write_features(&scene.set, &doc).await.unwrap();
-    let mut cats: Vec<ObjectId> = doc.objects[50..].iter().map(|o| o.id.clone()).collect();
+    let mut cats: Vec<ObjectId> = doc.objects[75..].iter().map(|o| o.id.clone()).collect();
     cats.sort();
 
     // Act

@@ -3,6 +3,7 @@
 //! `source scripts/models/env.sh`) and fail, not skip, without them.
 
 mod bad_input;
+mod batch;
 mod cli;
 mod embedding;
 mod gcs;

@@ -1,5 +1,6 @@
 //! HTTP routes, one file per area.
 
+pub mod backfills;
 pub mod explore;
 pub mod feast;
 pub mod images;

@@ -14,17 +14,27 @@ use shared::http::ApiError;
 use super::bad_json;
 use crate::AppState;
 
-/// `GET /versions`.
+/// `GET /versions`: each set with its versions, audit trail, and each version's coverage.
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let sets = state.graph.feature_sets().await?;
-    Ok(Json(json!({ "feature_sets": sets })).into_response())
+    let mut out = Vec::with_capacity(sets.len());
+    for set in sets {
+        let coverage = state.graph.version_coverage(&FeatureSetName::parse(&set.name)?).await?;
+        let mut entry = serde_json::to_value(&set).map_err(|e| ApiError::invalid(e.to_string()))?;
+        entry["coverage"] = serde_json::to_value(&coverage).map_err(|e| ApiError::invalid(e.to_string()))?;
+        out.push(entry);
+    }
+    Ok(Json(json!({ "feature_sets": out, "min_coverage": state.backfills.min_coverage })).into_response())
 }
 
-/// `{"version": …}`.
+/// `{"version": …, "force": false}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivateRequest {
     version: ModelVersion,
+    /// Activate even when the version covers less than `ACTIVATION_MIN_COVERAGE` of the set.
+    #[serde(default)]
+    force: bool,
 }
 
 /// `POST /versions/{set}/activate`.
@@ -38,11 +48,16 @@ pub async fn activate(
     let actor = state.admins.authenticate(&headers)?;
     let set = FeatureSetName::parse(&set)?;
     let Json(req) = body.map_err(bad_json)?;
-    let change = state.graph.activate_version(&set, &req.version, actor).await?;
+    let min = state.backfills.min_coverage;
+    let change =
+        match backfill::activate::activate(state.graph.as_ref(), &set, &req.version, actor, min, req.force).await {
+            Ok(change) => change,
+            Err(e) => return Ok(super::backfills::failure(e)),
+        };
     if &set == state.active.set() {
         state.active.store(Some(change.to.clone()));
     }
-    tracing::info!(feature_set = %set, to = %change.to, %actor, "active version switched");
+    tracing::info!(feature_set = %set, to = %change.to, %actor, coverage = ?change.coverage, "active version switched");
     Ok(Json(json!({ "change": change })).into_response())
 }
 

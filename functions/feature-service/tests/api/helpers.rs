@@ -3,7 +3,8 @@
 //! `SIGHTGRAPH_TEST_GRAPH=spanner` a database of its own on the test services' Spanner
 //! emulator, chosen by `connect_graph` (`just test` runs this suite both ways).
 
-use feature_service::{router, ActiveVersion, AdminTokens, AppState};
+use feature_service::{router, ActiveVersion, AdminTokens, AppState, Backfills};
+use shared::backfill::BackfillStore;
 use shared::cache::MemoryCache;
 use shared::config::{connect_graph, GraphSettings};
 use shared::domain::LocationPolicy;
@@ -25,6 +26,8 @@ pub struct TestApp {
     pub graph: SharedGraph,
     pub cache: Arc<MemoryCache>,
     pub bucket: tempfile::TempDir,
+    /// The backfill root (a local folder).
+    pub backfills: BackfillStore,
 }
 
 async fn graph() -> SharedGraph {
@@ -37,15 +40,26 @@ async fn graph() -> SharedGraph {
     connect_graph(&settings).await.expect("the graph store starts")
 }
 
+/// An app whose activations need no coverage (tests of switching itself).
 pub async fn spawn_app() -> TestApp {
-    spawn_app_scanning_at_most(1000).await
+    spawn_app_with(1000, 0.0).await
 }
 
 /// The app with `/similar`'s exact scan bounded at `similar_max_scan` vectors.
 pub async fn spawn_app_scanning_at_most(similar_max_scan: usize) -> TestApp {
+    spawn_app_with(similar_max_scan, 0.0).await
+}
+
+/// An app whose activations need `min_coverage` of the set's images.
+pub async fn spawn_app_with_min_coverage(min_coverage: f64) -> TestApp {
+    spawn_app_with(1000, min_coverage).await
+}
+
+async fn spawn_app_with(similar_max_scan: usize, min_coverage: f64) -> TestApp {
     let graph = graph().await;
     let bucket = tempfile::tempdir().unwrap();
     let cache = Arc::new(MemoryCache::new(1000));
+    let backfills = BackfillStore::open(bucket.path().join("backfills").to_str().unwrap(), None).unwrap();
     let state = AppState {
         graph: graph.clone(),
         cache: cache.clone(),
@@ -58,8 +72,9 @@ pub async fn spawn_app_scanning_at_most(similar_max_scan: usize) -> TestApp {
         admins: AdminTokens::from_settings(None, Some(&format!("alice:{TOKEN},bob:{BOB_TOKEN}").into())).unwrap(),
         locations: Arc::new(LocationPolicy::from_settings(Some("raw"), Some(bucket.path())).unwrap()),
         similar_max_scan,
+        backfills: Arc::new(Backfills::local(backfills.clone(), min_coverage)),
     };
-    TestApp { server: spawn(router(state)).await, graph, cache, bucket }
+    TestApp { server: spawn(router(state)).await, graph, cache, bucket, backfills }
 }
 
 impl TestApp {
@@ -74,6 +89,17 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let r = self.server.client.get(self.server.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// `get` with a bearer token.
+    pub async fn get_as(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        let mut r = self.server.client.get(self.server.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }

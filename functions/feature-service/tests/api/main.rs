@@ -1,5 +1,6 @@
 //! HTTP tests of `feature-service`, each on its own server and store.
 
+mod backfills;
 mod deleted;
 mod encodings;
 mod explore;

@@ -204,6 +204,7 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
             ..StorageConfig::default()
         })),
         admins: Default::default(),
+        backfills: std::sync::Arc::new(feature_service::Backfills::disabled(0.95)),
         locations: Arc::new(LocationPolicy::development(std::env::temp_dir())),
         similar_max_scan: 1000,
     };

@@ -64,6 +64,9 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         storage: StorageConfig::default(),
         locations: LocationPolicy::buckets(["sightgraph-raw"]).unwrap(),
         ui_dist: None,
+        backfill: Default::default(),
+        min_coverage: 0.95,
+        kubernetes: false,
         similar_max_scan: 20_000,
     })
     .await

@@ -4,6 +4,7 @@
 
 mod client;
 mod convert;
+mod coverage;
 mod explore;
 mod locations;
 mod nodes;
@@ -21,9 +22,9 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::{
-    FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VectorQuery,
-    VersionChange, WriteSummary,
+    Coverage, FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageQuery, ImageRecord,
+    ImageSelector, Location, LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph,
+    Similar, VectorQuery, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -163,6 +164,18 @@ impl GraphStore for Neo4jGraphStore {
         self.op("activating a version", versions::activate(&self.graph, set, version, actor)).await
     }
 
+    #[instrument(skip_all, fields(set = %set, version = %version, actor = %actor, coverage), err)]
+    async fn activate_version_with_coverage(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+        coverage: f64,
+    ) -> Result<VersionChange> {
+        self.op("activating a version", coverage::activate_with_coverage(&self.graph, set, version, actor, coverage))
+            .await
+    }
+
     #[instrument(skip_all, fields(set = %set, actor = %actor), err)]
     async fn rollback_version(&self, set: &FeatureSetName, actor: &str) -> Result<VersionChange> {
         self.op("rolling back a version", versions::rollback(&self.graph, set, actor)).await
@@ -170,6 +183,14 @@ impl GraphStore for Neo4jGraphStore {
 
     async fn feature_sets(&self) -> Result<Vec<FeatureSetState>> {
         self.op("reading feature sets", versions::feature_sets(&self.graph)).await
+    }
+
+    async fn version_coverage(&self, set: &FeatureSetName) -> Result<Coverage> {
+        self.op("counting version coverage", coverage::coverage(&self.graph, set)).await
+    }
+
+    async fn list_images(&self, query: &ImageQuery) -> Result<Vec<ImageRecord>> {
+        self.op("listing images", coverage::list_images(&self.graph, query)).await
     }
 
     #[instrument(skip_all, fields(version = %version), err)]

@@ -48,7 +48,7 @@ const FEATURE_SETS: &str = "
     RETURN s.name AS name, s.active_version AS active,
            COLLECT { MATCH (s)-[:HAS_VERSION]->(v:ModelVersion) RETURN v.version ORDER BY v.first_seen, v.version } AS versions,
            COLLECT { MATCH (s)-[:AUDIT]->(c:VersionChange)
-                     RETURN {from: c.from_version, to: c.to_version, actor: c.actor, at: c.at} ORDER BY c.seq DESC LIMIT 50 } AS history
+                     RETURN {from: c.from_version, to: c.to_version, actor: c.actor, at: c.at, coverage: c.coverage} ORDER BY c.seq DESC LIMIT 50 } AS history
     ORDER BY name";
 
 fn version(s: &str) -> Result<ModelVersion> {
@@ -70,7 +70,7 @@ pub(super) async fn register(tx: &mut Tx, set: &FeatureSetName, version: &ModelV
 }
 
 /// Switches the active version; `None` when nothing was switched.
-async fn switch(
+pub(super) async fn switch(
     tx: &mut Tx,
     set: &FeatureSetName,
     to: &ModelVersion,
@@ -116,7 +116,14 @@ async fn activate_in(tx: &mut Tx, set: &FeatureSetName, to: &ModelVersion, actor
     let Some(from) = switch(tx, set, to, actor, &stamp, false).await? else {
         return Err(Error::NotFound(format!("feature set {set} has no features of version {to}")));
     };
-    Ok(VersionChange { feature_set: set.to_string(), from, to: to.clone(), actor: actor.to_owned(), at })
+    Ok(VersionChange {
+        feature_set: set.to_string(),
+        from,
+        to: to.clone(),
+        actor: actor.to_owned(),
+        at,
+        coverage: None,
+    })
 }
 
 /// Reads the last change and switches back in one transaction, under the set's lock.
@@ -142,6 +149,7 @@ struct ChangeRow {
     to: String,
     actor: String,
     at: String,
+    coverage: Option<f64>,
 }
 
 pub(super) async fn feature_sets(graph: &Graph) -> Result<Vec<FeatureSetState>> {
@@ -157,6 +165,7 @@ pub(super) async fn feature_sets(graph: &Graph) -> Result<Vec<FeatureSetState>> 
                     to: version(&c.to)?,
                     actor: c.actor,
                     at: DateTime::parse_from_rfc3339(&c.at).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+                    coverage: c.coverage,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

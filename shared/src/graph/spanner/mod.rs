@@ -11,6 +11,7 @@ mod admin;
 mod budget;
 mod client;
 mod convert;
+mod coverage;
 mod explore;
 mod locations;
 mod mutations;
@@ -30,9 +31,9 @@ use std::sync::Arc;
 use tracing::instrument;
 
 use super::{
-    FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph, Similar, VectorQuery,
-    VersionChange, WriteSummary,
+    Coverage, FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageQuery, ImageRecord,
+    ImageSelector, Location, LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, SharedGraph,
+    Similar, VectorQuery, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -211,6 +212,18 @@ impl GraphStore for SpannerGraphStore {
         self.op("activating a version", versions::activate(&self.client, set, version, actor)).await
     }
 
+    #[instrument(skip_all, fields(set = %set, to = %version, actor = %actor, coverage), err)]
+    async fn activate_version_with_coverage(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+        coverage: f64,
+    ) -> Result<VersionChange> {
+        let switch = versions::activate_with_coverage(&self.client, set, version, actor, coverage);
+        self.op("activating a version", switch).await
+    }
+
     #[instrument(skip_all, fields(set = %set, actor = %actor), err)]
     async fn rollback_version(&self, set: &FeatureSetName, actor: &str) -> Result<VersionChange> {
         self.op("rolling back a version", versions::rollback(&self.client, set, actor)).await
@@ -218,6 +231,14 @@ impl GraphStore for SpannerGraphStore {
 
     async fn feature_sets(&self) -> Result<Vec<FeatureSetState>> {
         self.op("reading feature sets", versions::feature_sets(&self.client)).await
+    }
+
+    async fn version_coverage(&self, set: &FeatureSetName) -> Result<Coverage> {
+        self.op("counting coverage", coverage::coverage(&self.client, set)).await
+    }
+
+    async fn list_images(&self, query: &ImageQuery) -> Result<Vec<ImageRecord>> {
+        self.op("listing images", coverage::list_images(&self.client, query)).await
     }
 
     #[instrument(skip_all, fields(version = %version), err)]

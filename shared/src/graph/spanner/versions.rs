@@ -24,11 +24,18 @@ pub(super) struct SetState {
     pub(super) version_known: bool,
 }
 
-fn audit_row(set: &FeatureSetName, seq: i64, from: Option<&str>, to: &str, actor: &str) -> Mutation {
+fn audit_row(
+    set: &FeatureSetName,
+    seq: i64,
+    from: Option<&str>,
+    to: &str,
+    actor: &str,
+    coverage: Option<f64>,
+) -> Mutation {
     insert(
         "VersionAudit",
-        &["Name", "Seq", "FromVersion", "ToVersion", "Actor", "ChangedAt"],
-        &[&set.as_str(), &seq, &from, &to, &actor, &CommitTimestamp::new()],
+        &["Name", "Seq", "FromVersion", "ToVersion", "Actor", "ChangedAt", "Coverage"],
+        &[&set.as_str(), &seq, &from, &to, &actor, &CommitTimestamp::new(), &coverage],
     )
 }
 
@@ -53,7 +60,7 @@ pub(super) fn register(state: &SetState, ms: &mut Vec<Mutation>, set: &FeatureSe
         ));
     }
     if activate {
-        ms.push(audit_row(set, seq, None, v.as_str(), "bootstrap"));
+        ms.push(audit_row(set, seq, None, v.as_str(), "bootstrap", None));
     }
     activate
 }
@@ -81,7 +88,14 @@ enum Target<'a> {
     Previous,
 }
 
-async fn switch(client: &Client, set: &FeatureSetName, target: Target<'_>, actor: &str) -> Result<VersionChange> {
+/// Switches the pointer; `coverage` is recorded in the audit row where the caller checked it.
+async fn switch(
+    client: &Client,
+    set: &FeatureSetName,
+    target: Target<'_>,
+    actor: &str,
+    coverage: Option<f64>,
+) -> Result<VersionChange> {
     let wanted = match &target {
         Target::Version(v) => v.as_str().to_owned(),
         Target::Previous => String::new(),
@@ -117,7 +131,7 @@ async fn switch(client: &Client, set: &FeatureSetName, target: Target<'_>, actor
                 };
                 tx.buffer_write(vec![
                     pointer_row(set, to.as_str(), seq + 1),
-                    audit_row(set, seq + 1, from.as_deref(), to.as_str(), actor),
+                    audit_row(set, seq + 1, from.as_deref(), to.as_str(), actor, coverage),
                 ]);
                 Ok((from.as_deref().map(version).transpose()?, to))
             }
@@ -126,7 +140,7 @@ async fn switch(client: &Client, set: &FeatureSetName, target: Target<'_>, actor
         }
     })
     .await?;
-    Ok(VersionChange { feature_set: set.to_string(), from, to, actor: actor.to_owned(), at })
+    Ok(VersionChange { feature_set: set.to_string(), from, to, actor: actor.to_owned(), at, coverage })
 }
 
 pub(super) async fn activate(
@@ -135,19 +149,30 @@ pub(super) async fn activate(
     to: &ModelVersion,
     actor: &str,
 ) -> Result<VersionChange> {
-    switch(client, set, Target::Version(to), actor).await
+    switch(client, set, Target::Version(to), actor, None).await
+}
+
+/// [`activate`] recording the share of the set's images `to` covers in the audit row.
+pub(super) async fn activate_with_coverage(
+    client: &Client,
+    set: &FeatureSetName,
+    to: &ModelVersion,
+    actor: &str,
+    coverage: f64,
+) -> Result<VersionChange> {
+    switch(client, set, Target::Version(to), actor, Some(coverage)).await
 }
 
 /// Re-activates the version active before the current one, read in the same transaction.
 pub(super) async fn rollback(client: &Client, set: &FeatureSetName, actor: &str) -> Result<VersionChange> {
-    switch(client, set, Target::Previous, actor).await
+    switch(client, set, Target::Previous, actor, None).await
 }
 
 const FEATURE_SETS: &str = "
     SELECT s.Name, s.ActiveVersion,
            ARRAY(SELECT v.Version FROM FeatureSetVersions AS v WHERE v.Name = s.Name
                  ORDER BY v.FirstSeen, v.Version) AS Versions,
-           ARRAY(SELECT AS STRUCT a.FromVersion, a.ToVersion, a.Actor, a.ChangedAt
+           ARRAY(SELECT AS STRUCT a.FromVersion, a.ToVersion, a.Actor, a.ChangedAt, a.Coverage
                  FROM VersionAudit AS a WHERE a.Name = s.Name ORDER BY a.Seq DESC LIMIT 50) AS History
     FROM FeatureSets AS s
     WHERE EXISTS(SELECT 1 FROM FeatureSetVersions AS v WHERE v.Name = s.Name)
@@ -159,6 +184,7 @@ struct ChangeRow {
     to: String,
     actor: String,
     at: Timestamp,
+    coverage: Option<f64>,
 }
 
 impl TryFromStruct for ChangeRow {
@@ -168,6 +194,7 @@ impl TryFromStruct for ChangeRow {
             to: s.column_by_name("ToVersion")?,
             actor: s.column_by_name("Actor")?,
             at: s.column_by_name("ChangedAt")?,
+            coverage: s.column_by_name("Coverage")?,
         })
     }
 }
@@ -180,6 +207,7 @@ impl ChangeRow {
             to: version(&self.to)?,
             actor: self.actor,
             at: self.at.0,
+            coverage: self.coverage,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! Same semantics as the Neo4j store; the contract suite checks both.
 
 mod codec;
+mod coverage;
 mod explore;
 mod locations;
 mod read;
@@ -16,9 +17,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageRecord, ImageSelector, Location,
-    LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar, VectorQuery, VersionChange,
-    WriteSummary,
+    Coverage, FeatureSetState, GraphCounts, GraphNode, GraphStore, ImageFeatures, ImageQuery, ImageRecord,
+    ImageSelector, Location, LocationRemoval, Neighbourhood, ObjectFeatures, PatternPage, PatternQuery, Similar,
+    VectorQuery, VersionChange, WriteSummary,
 };
 use crate::domain::{FeatureSetName, ImageId, ModelVersion, NodeId, ObjectId};
 use crate::schema::FeatureDocument;
@@ -74,7 +75,8 @@ impl GraphStore for SqliteGraphStore {
     async fn ensure_schema(&self) -> Result<()> {
         self.with(|c| {
             c.execute_batch(schema::DDL).map_err(db_err)?;
-            c.execute_batch(locations::DDL).map_err(db_err)
+            c.execute_batch(locations::DDL).map_err(db_err)?;
+            coverage::migrate(c)
         })
         .await
     }
@@ -134,6 +136,17 @@ impl GraphStore for SqliteGraphStore {
         self.with(move |c| versions::activate(c, &set, &version, &actor)).await
     }
 
+    async fn activate_version_with_coverage(
+        &self,
+        set: &FeatureSetName,
+        version: &ModelVersion,
+        actor: &str,
+        coverage: f64,
+    ) -> Result<VersionChange> {
+        let (set, version, actor) = (set.clone(), version.clone(), actor.to_owned());
+        self.with(move |c| coverage::activate_with_coverage(c, &set, &version, &actor, coverage)).await
+    }
+
     async fn rollback_version(&self, set: &FeatureSetName, actor: &str) -> Result<VersionChange> {
         let (set, actor) = (set.clone(), actor.to_owned());
         self.with(move |c| versions::rollback(c, &set, &actor)).await
@@ -141,6 +154,16 @@ impl GraphStore for SqliteGraphStore {
 
     async fn feature_sets(&self) -> Result<Vec<FeatureSetState>> {
         self.with(versions::feature_sets).await
+    }
+
+    async fn version_coverage(&self, set: &FeatureSetName) -> Result<Coverage> {
+        let set = set.clone();
+        self.with(move |c| coverage::coverage(c, &set)).await
+    }
+
+    async fn list_images(&self, query: &ImageQuery) -> Result<Vec<ImageRecord>> {
+        let query = query.clone();
+        self.with(move |c| coverage::list_images(c, &query)).await
     }
 
     async fn pattern_search(&self, query: &PatternQuery, version: &ModelVersion) -> Result<PatternPage> {

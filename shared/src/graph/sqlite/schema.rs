@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS version_audit (
     from_version TEXT,
     to_version TEXT NOT NULL,
     actor TEXT NOT NULL,
-    at TEXT NOT NULL
+    at TEXT NOT NULL,
+    coverage REAL
 );
 "#;

@@ -40,7 +40,7 @@ pub(super) fn register(tx: &Transaction<'_>, set: &FeatureSetName, version: &Mod
     Ok(true)
 }
 
-fn switch(
+pub(super) fn switch(
     tx: &Connection,
     set: &FeatureSetName,
     to: &ModelVersion,
@@ -98,7 +98,14 @@ fn activate_in(
     }
     let now = Utc::now();
     let from = switch(tx, set, version, actor, &now.to_rfc3339())?;
-    Ok(VersionChange { feature_set: set.to_string(), from, to: version.clone(), actor: actor.to_owned(), at: now })
+    Ok(VersionChange {
+        feature_set: set.to_string(),
+        from,
+        to: version.clone(),
+        actor: actor.to_owned(),
+        at: now,
+        coverage: None,
+    })
 }
 
 /// Reads the last change and switches back in one write transaction.
@@ -137,7 +144,7 @@ pub(super) fn feature_sets(conn: &mut Connection) -> Result<Vec<FeatureSetState>
             .map_err(db_err)?;
         let mut hs = conn
             .prepare_cached(
-                "SELECT from_version, to_version, actor, at FROM version_audit WHERE name = ?1 ORDER BY seq DESC LIMIT 50",
+                "SELECT from_version, to_version, actor, at, coverage FROM version_audit WHERE name = ?1 ORDER BY seq DESC LIMIT 50",
             )
             .map_err(db_err)?;
         let history = hs
@@ -149,6 +156,7 @@ pub(super) fn feature_sets(conn: &mut Connection) -> Result<Vec<FeatureSetState>
                     to: parse_version(r.get(1)?)?,
                     actor: r.get(2)?,
                     at: DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+                    coverage: r.get(4)?,
                 })
             })
             .map_err(db_err)?

@@ -154,3 +154,9 @@ CREATE TABLE RemovedLocations (
   ImageId STRING(64),
   RemovedAt TIMESTAMP NOT NULL OPTIONS (allow_commit_timestamp = true),
 ) PRIMARY KEY (Uri);
+
+-- Backfills (issue 12): activation records the share of the set's images the version
+-- covered; coverage counts each version's processed images through its runs.
+ALTER TABLE VersionAudit ADD COLUMN Coverage FLOAT64;
+
+CREATE INDEX RunsByVersion ON Runs (ModelVersion);

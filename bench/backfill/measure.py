@@ -1,0 +1,183 @@
+"""bench/backfill's two halves (run.sh calls them).
+
+  measure.py per-image BINARY URIS_FILE DOCS_DIR SINK CONCURRENCY OUT_JSON
+      today's path: one `cv-processor --image-uri` process per image, CONCURRENCY at a time, each
+      loading the models, processing one image, writing its document and posting it to SINK.
+  measure.py report WORK OUT_MD OUT_PNG
+      reads what run.sh left in WORK and writes the table and the plot.
+"""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+DOC_STAGES = ("fetch_ms", "decode_ms", "preprocess_ms", "detect_ms", "embed_ms", "attributes_ms", "relations_ms")
+
+
+def per_image(binary, uris_file, docs_dir, sink, concurrency, out_json):
+    uris = Path(uris_file).read_text().split()
+    docs = Path(docs_dir)
+    docs.mkdir(parents=True, exist_ok=True)
+
+    def one(i_uri):
+        i, uri = i_uri
+        started = time.monotonic()
+        out = subprocess.run([binary, "--image-uri", uri, "--out", str(docs / f"{i:05d}.json"), "--sink", sink],
+                             capture_output=True, text=True, timeout=120)
+        return time.monotonic() - started, out.returncode, out.stderr[-500:]
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(int(concurrency)) as pool:
+        results = list(pool.map(one, enumerate(uris)))
+    wall = time.monotonic() - started
+    failed = [r for r in results if r[1] != 0]
+    if failed:
+        sys.exit(f"{len(failed)} per-image runs failed, e.g. exit {failed[0][1]}: {failed[0][2]}")
+    Path(out_json).write_text(json.dumps({"images": len(uris), "wall_s": wall, "concurrency": int(concurrency),
+                                          "process_s": [r[0] for r in results]}))
+    print(f"per-image path: {len(uris)} images in {wall:.1f} s = {len(uris) / wall:.2f} images/s")
+
+
+def doc_stage_medians(docs_dir):
+    timings = [json.loads(p.read_text())["timings"] for p in Path(docs_dir).glob("*.json")]
+    out = {s.removesuffix("_ms"): statistics.median(t[s] for t in timings) for s in DOC_STAGES}
+    out["total"] = statistics.median(t["total_ms"] for t in timings)
+    return out
+
+
+def shard_summaries(logs):
+    out = []
+    for path in sorted(Path(logs).rglob("*")):
+        if not path.is_file():
+            continue
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"stage_ms_per_image"' in line:
+                out.append(json.loads(line))
+    return out
+
+
+def report(work, out_md, out_png):
+    work = Path(work)
+    meta = json.loads((work / "meta.json").read_text())
+    base = json.loads((work / "per-image.json").read_text())
+    bf = json.loads((work / "backfill.json").read_text())
+    shards = shard_summaries(work / "backfills" / "logs")
+    base_ips, bf_ips = base["images"] / base["wall_s"], bf["images"] / bf["wall_s"]
+    doc = doc_stage_medians(work / "per-image-docs")
+    proc_median = statistics.median(base["process_s"]) * 1000
+    overhead = proc_median - doc["total"]
+    shard_ips = [s["images_per_s"] for s in shards]
+    stages = sorted({k for s in shards for k in s["stage_ms_per_image"]})
+    shard_stage = {k: statistics.mean(s["stage_ms_per_image"].get(k, 0.0) for s in shards) for k in stages}
+    compare = json.loads((work / "compare.json").read_text()) if (work / "compare.json").exists() else None
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    a.bar(["one process\nper image", f"backfill,\n{meta['shards']} shards"], [base_ips, bf_ips], color=["#999", "#2a7"])
+    a.set_ylabel("images/s (wall clock, end to end)")
+    a.set_title(f"{meta['images']} images, {os.cpu_count()} CPUs")
+    for i, v in enumerate([base_ips, bf_ips]):
+        a.text(i, v, f"{v:.1f}", ha="center", va="bottom")
+    labels = ["decode", "detect", "embed", "other"]
+    per_image_ms = [doc["decode"] + doc["preprocess"], doc["detect"], doc["embed"],
+                    doc["fetch"] + doc["attributes"] + doc["relations"] + max(overhead, 0)]
+    batch_ms = [shard_stage.get("decode", 0), shard_stage.get("detect", 0), shard_stage.get("embed", 0),
+                shard_stage.get("fetch", 0) + shard_stage.get("write", 0)]
+    bottom = [0.0, 0.0]
+    for lab, x, y in zip(labels, per_image_ms, batch_ms):
+        b.bar(["one process per image", "backfill shard"], [x, y], bottom=bottom, label=lab)
+        bottom = [bottom[0] + x, bottom[1] + y]
+    b.set_ylabel("ms per image (per process)")
+    b.set_title("per-stage time ('other': fetch, write; per image also start + model load)", fontsize=9)
+    b.legend()
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=110)
+
+    rows_doc = "\n".join(f"| {k} | {v:.2f} |" for k, v in doc.items())
+    rows_shard = "\n".join(f"| {k} | {v:.2f} |" for k, v in shard_stage.items())
+    shard_lines = "\n".join(
+        f"| {s['shard']} | {s['images']} | {s['seconds']:.1f} | {s['images_per_s']:.2f} | {s['execution_provider']} | "
+        f"{s['detector']['items']} images in {s['detector']['batches']} calls |" for s in shards)
+    cmp_text = "not run"
+    if compare:
+        cmp_text = (f"{compare.get('images_compared')} images compared, {compare.get('matched')} boxes matched; "
+                    f"see `compare.md` below")
+    text = f"""# Backfill benchmark, {meta['date']}
+
+Written by `bench/backfill/run.sh` (`just bench-backfill`). Machine: {platform.node()}, {os.cpu_count()} logical
+CPUs ({meta['cpu']}), shared with other work while it ran (1-minute load average {meta.get('load_before', '?')} before,
+{meta.get('load_after', '?')} after); CPU only, ONNX Runtime 1 intra-op thread per process
+(`CV_THREADS=1`), release build.
+
+**Images**: {meta['images']} distinct JPEGs made from the 5 fixture photos by `bench/backfill/images.py` (seeded
+crops, flips, scales ≤ 800 px, brightness), in a local bucket read through `LOCAL_BUCKET_ROOT`.
+
+**Per-image path (today's)**: one `cv-processor --image-uri gs://bench/photos/…` process per image,
+{base['concurrency']} at a time (the local launcher's default `LOCAL_MAX_CONCURRENCY`), each loading ONNX Runtime
+and the models, processing its image, writing its document and posting it to a running `feature-ingestor`
+(SQLite graph). These runs also fill the graph with version A, the images the backfill then reprocesses.
+
+**Backfill path**: `sightgraph backfill run --shards {meta['shards']} --parallelism {meta['shards']}` for version B =
+the same fp32 model files under another version name (`{meta['version_b']}`), so both paths do the same
+arithmetic: plan from the graph, manifest and shard lists, {meta['shards']} `cv-processor batch` processes
+(batch size {meta['batch_size']}), documents through the command's embedded feature-ingestor into the same graph.
+Wall clock from the command's start to its end (planning and the last write included).
+
+## Result
+
+| path | images | wall s | images/s | ratio |
+| --- | ---: | ---: | ---: | ---: |
+| one process per image (×{base['concurrency']}) | {base['images']} | {base['wall_s']:.1f} | {base_ips:.2f} | 1.00× |
+| backfill, {meta['shards']} shards | {bf['images']} | {bf['wall_s']:.1f} | {bf_ips:.2f} | {bf_ips / base_ips:.2f}× |
+
+Goal ≥ 5×: **{'met' if bf_ips / base_ips >= 5 else 'not met'}** ({bf_ips / base_ips:.2f}×).
+
+![images/s and per-stage time]({Path(out_png).name})
+
+### Per-image path: median ms per image (from each document's `timings`)
+
+| stage | ms |
+| --- | ---: |
+{rows_doc}
+| process wall (median, start → exit) | {proc_median:.1f} |
+| of which outside the pipeline (process start, ORT + model load, write, post) | {overhead:.1f} |
+
+### Backfill shards: ms per image by stage (`cv-processor batch` summary, mean over shards)
+
+Summed over the shard's workers, so stages overlap in wall time (decode runs ahead while ONNX Runtime works).
+
+| stage | ms |
+| --- | ---: |
+{rows_shard}
+
+| shard | images | seconds | images/s | provider | detector batching |
+| --- | ---: | ---: | ---: | --- | --- |
+{shard_lines}
+
+### Workflow checks made by the same run
+
+- Comparison A → B (`sightgraph backfill compare`): {cmp_text}. Same weights, so no label changes and zero
+  drift are expected: batch mode gives the one-image path's detections.
+- Re-running the backfill: `{meta.get('rerun', '').strip()}`
+- Activation of B: `{meta.get('activate', '').strip()}`
+"""
+    if (work / "compare.md").exists():
+        text += "\n### compare.md\n\n" + (work / "compare.md").read_text()
+    Path(out_md).write_text(text)
+    print(f"per-image {base_ips:.2f} images/s, backfill {bf_ips:.2f} images/s ({bf_ips / base_ips:.2f}×); {out_md}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "per-image":
+        per_image(*sys.argv[2:8])
+    elif sys.argv[1] == "report":
+        report(*sys.argv[2:5])
+    else:
+        sys.exit(__doc__)

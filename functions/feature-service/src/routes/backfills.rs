@@ -1,0 +1,206 @@
+//! `/backfills`: launch a backfill (admin), follow runs, compare versions (admin).
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use backfill::compare::{compare as compare_versions, render, DEFAULT_LIMIT};
+use backfill::plan::{plan, Plan, PlanRequest};
+use backfill::status::{manifest, progress, Progress};
+use serde::Deserialize;
+use serde_json::json;
+use shared::backfill::{BackfillStore, RunId, Scope};
+use shared::domain::{FeatureSetName, ModelVersion};
+use shared::http::ApiError;
+use std::collections::BTreeMap;
+
+use super::{bad_json, bad_query};
+use crate::AppState;
+
+/// The workflow's errors as HTTP: a refusal is 409, the rest as everywhere.
+pub fn failure(e: backfill::Error) -> Response {
+    match e {
+        backfill::Error::Refused(message) => {
+            (StatusCode::CONFLICT, Json(json!({"error": "conflict", "message": message}))).into_response()
+        }
+        backfill::Error::Shared(e) => ApiError(e).into_response(),
+    }
+}
+
+fn off(what: &str) -> Response {
+    ApiError(shared::Error::unavailable("backfill", format!("{what}: BACKFILL_ROOT is not set"))).into_response()
+}
+
+/// `POST /backfills` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchRequest {
+    feature_set: Option<FeatureSetName>,
+    model_version: ModelVersion,
+    /// The cv-processor image producing the version (default `JOB_IMAGE`).
+    image: Option<String>,
+    #[serde(default = "all")]
+    scope: Scope,
+    shards: Option<u32>,
+}
+
+fn all() -> Scope {
+    Scope::All
+}
+
+/// `POST /backfills`: plan and launch one Indexed Job.
+pub async fn launch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<LaunchRequest>, JsonRejection>,
+) -> Response {
+    let actor = match state.admins.authenticate(&headers) {
+        Ok(actor) => actor.to_owned(),
+        Err(denied) => return ApiError(denied).into_response(),
+    };
+    let Json(req) = match body.map_err(bad_json) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    let b = &state.backfills;
+    let (Some(store), Some(jobs)) = (&b.store, &b.jobs) else {
+        return off("backfills are launched with LAUNCHER=kubernetes");
+    };
+    let set = req.feature_set.unwrap_or_else(|| state.active.set().clone());
+    if &set != state.active.set() {
+        // NB: documents carry no feature set; the ingestor writes them to its FEATURE_SET.
+        let message = format!("the ingestor writes documents to feature set {}, not {set}", state.active.set());
+        return ApiError(shared::Error::invalid(message)).into_response();
+    }
+    let Some(image) = req.image.or_else(|| std::env::var("JOB_IMAGE").ok()) else {
+        return ApiError(shared::Error::invalid("image: name the cv-processor image that produces the version"))
+            .into_response();
+    };
+    let request = PlanRequest {
+        feature_set: set,
+        model_version: req.model_version,
+        processor: image,
+        scope: req.scope,
+        shards: req.shards,
+        shard_size: b.settings.shard_size,
+        chunk_size: b.settings.chunk_size,
+        created_by: actor.clone(),
+    };
+    let planned = match plan(state.graph.as_ref(), store, &request).await {
+        Ok(p) => p,
+        Err(e) => return failure(e),
+    };
+    match planned {
+        Plan::Nothing { unusable } => {
+            Json(json!({"launched": false, "reason": "every image in scope has the version", "unusable": unusable}))
+                .into_response()
+        }
+        Plan::Run { manifest, unusable, .. } => match jobs.launch(&manifest, store.root()).await {
+            Ok(outcome) => {
+                tracing::info!(run = %manifest.run, images = manifest.images, %actor, "backfill launched");
+                let body = json!({"launched": true, "outcome": outcome, "job": backfill::job::job_name(&manifest),
+                                  "manifest": manifest, "unusable": unusable});
+                (StatusCode::CREATED, Json(body)).into_response()
+            }
+            Err(e) => failure(e),
+        },
+    }
+}
+
+/// `GET /backfills` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    feature_set: Option<FeatureSetName>,
+    model_version: Option<ModelVersion>,
+}
+
+/// `GET /backfills` (admin): the latest run of each version of the set (or of one version).
+pub async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<StatusQuery>, QueryRejection>,
+) -> Response {
+    // NB: runs name their Job, bucket paths and launching actor: admin only, like launches.
+    if let Err(denied) = state.admins.authenticate(&headers) {
+        return ApiError(denied).into_response();
+    }
+    let Query(q) = match query.map_err(bad_query) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    let Some(store) = &state.backfills.store else { return off("no backfill runs to show") };
+    let set = q.feature_set.unwrap_or_else(|| state.active.set().clone());
+    match latest_runs(&state, store, &set, q.model_version.as_ref()).await {
+        Ok(runs) => {
+            let runs: Vec<_> =
+                runs.into_iter().map(|p| json!({"line": p.line(), "state": p.state(), "progress": p})).collect();
+            Json(json!({"feature_set": set, "backfills": runs})).into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
+
+async fn latest_runs(
+    state: &AppState,
+    store: &BackfillStore,
+    set: &FeatureSetName,
+    only: Option<&ModelVersion>,
+) -> backfill::Result<Vec<Progress>> {
+    let mut newest: BTreeMap<String, shared::backfill::BackfillManifest> = BTreeMap::new();
+    for entry in store.list(&format!("index/{set}/")).await? {
+        let Some(run) = entry.rsplit('/').next().and_then(|r| RunId::parse(r).ok()) else { continue };
+        let m = manifest(store, &run).await?;
+        if only.is_some_and(|v| v != &m.model_version) {
+            continue;
+        }
+        let key = m.model_version.to_string();
+        if newest.get(&key).is_none_or(|n| m.created_at > n.created_at) {
+            newest.insert(key, m);
+        }
+    }
+    let mut out = Vec::new();
+    for m in newest.into_values() {
+        let job = match &state.backfills.jobs {
+            Some(jobs) => {
+                jobs.runs(set, &m.model_version).await?.into_iter().find(|(r, _)| r == &m.run).map(|(_, j)| j)
+            }
+            None => None,
+        };
+        out.push(progress(store, state.graph.as_ref(), &m, job).await?);
+    }
+    out.sort_by_key(|p| std::cmp::Reverse(p.manifest.created_at));
+    Ok(out)
+}
+
+/// `POST /backfills/compare` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRequest {
+    feature_set: Option<FeatureSetName>,
+    from: ModelVersion,
+    to: ModelVersion,
+    limit: Option<usize>,
+}
+
+/// `POST /backfills/compare`: the comparison report, with its table.
+pub async fn compare(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<CompareRequest>, JsonRejection>,
+) -> Response {
+    if let Err(denied) = state.admins.authenticate(&headers) {
+        return ApiError(denied).into_response();
+    }
+    let Json(req) = match body.map_err(bad_json) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    let set = req.feature_set.unwrap_or_else(|| state.active.set().clone());
+    let limit = req.limit.unwrap_or(DEFAULT_LIMIT);
+    match compare_versions(state.graph.as_ref(), &set, &req.from, &req.to, limit).await {
+        Ok(report) => Json(json!({"table": render(&report), "report": report})).into_response(),
+        Err(e) => failure(e),
+    }
+}
