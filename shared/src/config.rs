@@ -311,7 +311,7 @@ fn default_capacity() -> usize {
 impl CacheSettings {
     /// The TTL as a duration.
     pub fn ttl(&self) -> Duration {
-        Duration::from_secs(self.ttl_seconds.max(1))
+        Duration::from_secs(self.ttl_seconds)
     }
 }
 
@@ -327,10 +327,26 @@ pub struct CacheConfig {
 impl CacheConfig {
     /// Loads both groups.
     pub fn from_env() -> Result<Self> {
-        let redis: RedisSettings = load("REDIS_")?;
-        redis.breaker()?;
-        Ok(Self { redis, cache: load("CACHE_")? })
+        let config = Self { redis: load("REDIS_")?, cache: load("CACHE_")? };
+        config.validate()?;
+        Ok(config)
     }
+
+    /// Refuses out-of-range values by variable name rather than bending them.
+    pub fn validate(&self) -> Result<()> {
+        self.redis.breaker()?;
+        in_range("REDIS_TIMEOUT_MS", self.redis.timeout_ms, 1, 60_000)?;
+        in_range("CACHE_TTL_SECONDS", self.cache.ttl_seconds, 1, 30 * 24 * 3600)?;
+        in_range("CACHE_MEMORY_CAPACITY", self.cache.memory_capacity as u64, 1, 100_000_000)?;
+        Ok(())
+    }
+}
+
+fn in_range(variable: &str, value: u64, min: u64, max: u64) -> Result<()> {
+    if (min..=max).contains(&value) {
+        return Ok(());
+    }
+    Err(Error::invalid(format!("{variable} must be {min}..={max}, got {value}")))
 }
 
 /// The only place a concrete graph backend is chosen: Spanner when `SPANNER_DATABASE` is
@@ -366,7 +382,7 @@ pub async fn connect_graph(settings: &GraphSettings) -> Result<SharedGraph> {
 pub fn connect_cache(config: &CacheConfig) -> Result<SharedCache> {
     let r = &config.redis;
     let password = r.password.as_ref().map(|p| p.expose_secret().to_owned());
-    let timeout = Duration::from_millis(r.timeout_ms.max(1));
+    let timeout = Duration::from_millis(r.timeout_ms);
     let ca = r.ca_certs.as_ref().map(|pem| pem.as_bytes().to_vec());
     let redis = match (&r.cluster_urls, &r.url) {
         (Some(urls), _) => {
@@ -430,6 +446,35 @@ mod spanner_settings_tests {
                 Err(e) => e.to_string(),
             };
             assert!(message.contains(variable), "{vars:?}: {message:?} must name {variable}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod cache_settings_tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> CacheConfig {
+        let env = |prefix: &'static str| -> Vec<(String, String)> {
+            vars.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        CacheConfig {
+            redis: envy::prefixed("REDIS_").from_iter(env("REDIS_")).unwrap(),
+            cache: envy::prefixed("CACHE_").from_iter(env("CACHE_")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn out_of_range_cache_settings_are_refused_by_name_not_clamped() {
+        config(&[]).validate().expect("the defaults are valid");
+        for (variable, value) in [
+            ("REDIS_TIMEOUT_MS", "0"),
+            ("CACHE_TTL_SECONDS", "0"),
+            ("CACHE_MEMORY_CAPACITY", "0"),
+            ("REDIS_TIMEOUT_MS", "600000"),
+        ] {
+            let err = config(&[(variable, value)]).validate().expect_err(variable).to_string();
+            assert!(err.contains(variable) && err.contains(value), "{err}");
         }
     }
 }

@@ -95,7 +95,8 @@ pub fn fixture(name: &str) -> FixtureRequest {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
-/// Every fixture file name under `fixtures/events/` whose name starts with `prefix`.
+/// Every fixture file name under `fixtures/events/` whose name starts with `prefix`; never
+/// empty, so a test driven by the list cannot pass by checking nothing.
 pub fn fixtures_with_prefix(prefix: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join("events"))
         .expect("fixtures/events exists")
@@ -103,6 +104,7 @@ pub fn fixtures_with_prefix(prefix: &str) -> Vec<String> {
         .filter(|n| n.starts_with(prefix) && n.ends_with(".json"))
         .collect();
     names.sort();
+    assert!(!names.is_empty(), "fixtures/events has no {prefix}*.json: a fixture-driven test would check nothing");
     names
 }
 
