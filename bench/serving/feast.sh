@@ -45,10 +45,15 @@ a, b = (json.load(open(f"{w}/{n}-answer.json")) for n in ("feast", "sgfeast"))
 same_names = a["metadata"]["feature_names"] == b["metadata"]["feature_names"]
 values = lambda d: [r["values"] for r in d["results"]]
 import math
-close = all(
-    (x == y) or (isinstance(x, list) and len(x) == len(y) and all(math.isclose(p, q, rel_tol=1e-6) for p, q in zip(x, y)))
-    for xa, ya in zip(values(a), values(b)) for x, y in zip(xa, ya))
-print(json.dumps({"same_feature_names": same_names, "same_values": close, "feature_names": a["metadata"]["feature_names"],
+# NB: float32 values printed by two serialisers: equal within float32 precision, absolute near zero.
+same = lambda x, y: (x == y) or (isinstance(x, list) and isinstance(y, list) and len(x) == len(y) and all(
+    math.isclose(p, q, rel_tol=1e-6, abs_tol=1e-7) for p, q in zip(x, y)))
+pairs = [(n, x, y) for n, xa, ya in zip(a["metadata"]["feature_names"], values(a), values(b)) for x, y in zip(xa, ya)]
+differ = [(n, x, y) for n, x, y in pairs if not same(x, y)]
+close = len(values(a)) == len(values(b)) and not differ
+first = None if not differ else {"feature": differ[0][0], "feast": str(differ[0][1])[:200], "sightgraph": str(differ[0][2])[:200]}
+print(json.dumps({"same_feature_names": same_names, "same_values": close, "first_difference": first,
+                  "feature_names": a["metadata"]["feature_names"],
                   "statuses_feast": [r["statuses"] for r in a["results"]], "statuses_sightgraph": [r["statuses"] for r in b["results"]]}))
 PY
 for c in 1 16; do
