@@ -25,8 +25,9 @@ async fn the_document_is_served_and_lists_exactly_the_routes() {
 }
 
 #[tokio::test]
-async fn every_listed_route_is_served() {
+async fn every_listed_route_is_served_and_answers_only_a_status_it_documents() {
     let app = spawn_app().await;
+    let doc: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
     for (method, path) in ROUTES {
         let concrete = path.replace("{id}", &"a".repeat(32)).replace("{feature_set}", "default");
         let req = match method {
@@ -36,5 +37,7 @@ async fn every_listed_route_is_served() {
         let status = req.send().await.unwrap().status().as_u16();
         assert!(status != 405 && !(status == 404 && concrete.ends_with("openapi.json")), "{method} {path} → {status}");
         assert!(status < 500, "{method} {path} → {status}");
+        let documented = doc["paths"][path][method]["responses"].as_object().unwrap();
+        assert!(documented.contains_key(&status.to_string()), "{method} {path} → {status}, documented: {documented:?}");
     }
 }

@@ -30,7 +30,7 @@ impl MutationCount {
 fn indexes(table: &str) -> usize {
     match table {
         "Objects" | "Features" => 2,
-        "Images" | "Locations" | "Relations" => 1,
+        "Images" | "Locations" | "Relations" | "Runs" => 1,
         _ => 0,
     }
 }
@@ -88,10 +88,11 @@ mod tests {
         let (repeat, summary) = plan(&set, &doc, &all_there);
 
         // Images, Locations, Runs, Objects + Features per object, Relations, and the bootstrap's
-        // FeatureSets, FeatureSetVersions and VersionAudit rows.
+        // FeatureSets, FeatureSetVersions and VersionAudit (with its Coverage column) rows.
         assert_eq!(first.rows, 3 + 2 * objects + relations + 3);
-        assert_eq!(first.cells, 11 + 6 + 9 + objects * (16 + 12) + relations * 7 + 3 + 3 + 6);
-        assert_eq!(first.index_entries, 1 + 1 + objects * 4 + relations);
+        assert_eq!(first.cells, 11 + 6 + 9 + objects * (16 + 12) + relations * 7 + 3 + 3 + 7);
+        // ImagesByMd5, LocationsByUri, RunsByVersion, two indexes each on Objects and Features, one on Relations.
+        assert_eq!(first.index_entries, 1 + 1 + 1 + objects * 4 + relations);
         assert!(repeat.is_empty(), "a redelivered document writes nothing: {repeat:?}");
         assert_eq!((summary.image_created, summary.objects_created, summary.activated), (false, 0, false));
     }
