@@ -4,11 +4,8 @@
 //! the per-image Job's (ingest-trigger `build_job`): same namespace, account, hardening,
 //! GPU request and no Secret; so is the pod failure policy.
 
-use ingest_trigger::kubernetes::{JobOutput, JobTemplate};
-use k8s_openapi::api::batch::v1::{
-    Job, JobSpec, PodFailurePolicy, PodFailurePolicyOnExitCodesRequirement, PodFailurePolicyOnPodConditionsPattern,
-    PodFailurePolicyRule,
-};
+use ingest_trigger::kubernetes::{pod_failure_policy, JobOutput, JobTemplate};
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, EmptyDirVolumeSource, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec,
     ResourceRequirements, SeccompProfile, SecurityContext, Toleration, Volume, VolumeMount,
@@ -16,7 +13,6 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use shared::backfill::{version_key, BackfillManifest};
-use shared::launcher::exit_codes;
 use std::collections::BTreeMap;
 
 /// Label every backfill Job and pod carries.
@@ -122,6 +118,9 @@ pub fn build_indexed_job(template: &JobTemplate, job: &BackfillJob<'_>) -> Job {
             parallelism: Some(job.parallelism.clamp(1, m.shards.max(1)) as i32),
             // NB: retries count per shard, so one flaky shard cannot use up the others' retries.
             backoff_limit_per_index: Some(template.backoff_limit),
+            // NB: the per-image Job's policy fits a shard too: a usage, bad-input (unreadable
+            // manifest) or configuration exit fails at once, a transient one counts against the
+            // shard's retries, and the retry skips the chunks the lost pod finished.
             pod_failure_policy: Some(pod_failure_policy()),
             ttl_seconds_after_finished: Some(template.ttl_seconds),
             template: PodTemplateSpec {
@@ -187,40 +186,6 @@ fn container(template: &JobTemplate, job: &BackfillJob<'_>) -> Container {
         }),
         volume_mounts: Some(vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..Default::default() }]),
         ..Default::default()
-    }
-}
-
-/// The per-image Job's policy: a pod lost to a disruption is retried without counting;
-/// usage, bad-input (an unreadable manifest) and configuration exits fail the Job at
-/// once (another pod would fail the same way); a transient exit counts against the
-/// shard's retries, and the retry skips the chunks the lost pod finished.
-pub fn pod_failure_policy() -> PodFailurePolicy {
-    let codes = |values: Vec<i32>| PodFailurePolicyOnExitCodesRequirement {
-        container_name: Some(CONTAINER.into()),
-        operator: "In".into(),
-        values,
-    };
-    PodFailurePolicy {
-        rules: vec![
-            PodFailurePolicyRule {
-                action: "Ignore".into(),
-                on_pod_conditions: Some(vec![PodFailurePolicyOnPodConditionsPattern {
-                    type_: "DisruptionTarget".into(),
-                    status: "True".into(),
-                }]),
-                ..Default::default()
-            },
-            PodFailurePolicyRule {
-                action: "FailJob".into(),
-                on_exit_codes: Some(codes(vec![exit_codes::USAGE, exit_codes::BAD_INPUT, exit_codes::CONFIG])),
-                ..Default::default()
-            },
-            PodFailurePolicyRule {
-                action: "Count".into(),
-                on_exit_codes: Some(codes(vec![exit_codes::TRANSIENT])),
-                ..Default::default()
-            },
-        ],
     }
 }
 
