@@ -168,6 +168,26 @@ Summed over the shard's workers, so stages overlap in wall time (decode runs ahe
 - Re-running the backfill: `{meta.get('rerun', '').strip()}`
 - Activation of B: `{meta.get('activate', '').strip()}`
 """
+    if (work / "latency.json").exists():
+        lat = json.loads((work / "latency.json").read_text())
+        text += f"""
+## Event path: finalize event → features answered
+
+`bench/backfill/latency.py`: `sightgraph-local serve` on a bucket folder and SQLite file of its own;
+{lat['uploads']} uploads of the images above, one at a time. For each, the file is placed in the bucket
+folder (not timed), then the clock runs from sending the GCS finalize CloudEvent to the stack's broker
+until `GET /features/image?uri=…` answers 200 (polled every 5 ms): ingest-trigger, a `cv-processor`
+child process (start, model load, detect, embed; ONNX Runtime threads: {lat['cv_threads']}),
+feature-ingestor's graph commit and cache write, feature-service's lookup.
+
+| uploads | p50 ms | p90 ms | p99 ms | max ms | mean ms | broker accepts (p50 ms) |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| {lat['uploads']} | {lat['p50_ms']:.0f} | {lat['p90_ms']:.0f} | {lat['p99_ms']:.0f} | {lat['max_ms']:.0f} | {lat['mean_ms']:.0f} | {lat['broker_accept_p50_ms']:.1f} |
+
+The median per-image process (start to exit, in the throughput run above) took {proc_median:.0f} ms, so
+the event path's median adds {lat['p50_ms'] - proc_median:.0f} ms to it (event hand-offs, the child's launch,
+the ingestor's commit, the lookup and the 5 ms polling, and ONNX Runtime's own thread count here).
+"""
     if (work / "compare.md").exists():
         text += "\n### compare.md\n\n" + (work / "compare.md").read_text()
     Path(out_md).write_text(text)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `just bench-backfill`: images/s of a backfill (`sightgraph backfill run`, SHARDS `cv-processor batch`
 # processes) against today's path (one `cv-processor` process per image), on the same IMAGES distinct
-# images and the same model weights, CPU only; per-stage timings and a plot. Writes
+# images and the same model weights, CPU only; per-stage timings and a plot; then the event path's
+# end-to-end latency (finalize event → features answered) over LATENCY_UPLOADS (100) uploads. Writes
 # bench/results/backfill-<date>.md and .png.
 #
 #   bench/backfill/run.sh [IMAGES=500] [SHARDS=2]
@@ -21,8 +22,8 @@ fi
 models_a="${BENCH_MODEL_DIR:-$SIGHTGRAPH_MODEL_DIR}"
 py="$(venv bench-backfill "$here/requirements.txt")/bin/python"
 
-log "building cv-processor, feature-ingestor and sightgraph (release)"
-(cd "$SIGHTGRAPH_ROOT" && cargo build --release --quiet -p cv-processor -p feature-ingestor -p sightgraph)
+log "building cv-processor, feature-ingestor, sightgraph and sightgraph-local (release)"
+(cd "$SIGHTGRAPH_ROOT" && cargo build --release --quiet -p cv-processor -p feature-ingestor -p sightgraph -p local-stack)
 bin="${CARGO_TARGET_DIR:-$SIGHTGRAPH_ROOT/target}/release"
 
 work="$(mktemp -d)"
@@ -81,6 +82,12 @@ rerun="$("$bin/sightgraph" backfill run --model-version "$version_b" --model-dir
 "$bin/sightgraph" backfill compare --from "$version_a" --to "$version_b" --out-dir "$work/compare" >&2
 cp "$work"/compare/compare-*.json "$work/compare.json"; cp "$work"/compare/compare-*.md "$work/compare.md"
 activate="$("$bin/sightgraph" backfill activate --version "$version_b" --actor bench 2>&1 | tail -1)"
+
+uploads="${LATENCY_UPLOADS:-100}"
+log "event path on the local stack: finalize event → features answered, $uploads uploads one at a time"
+# NB: ONNX Runtime's default threads here: one image at a time is the latency case, not the throughput one.
+(unset CV_THREADS; "$py" "$here/latency.py" "$bin/sightgraph-local" "$work/bucket/bench/photos" "$uploads" \
+  "$work/e2e" "$work/latency.json") >&2
 
 load_after="$(cut -d' ' -f1 /proc/loadavg)"
 date="$(date +%F)"
