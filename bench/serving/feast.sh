@@ -39,22 +39,26 @@ for target in "feast http://127.0.0.1:$port" "sgfeast $sg"; do
   curl -fsS -H 'content-type: application/json' -d "$body" "$2/get-online-features" > "$work/$1-answer.json"
 done
 "$py/bin/python" - "$work" <<'PY' > "$work/feast-agree.json"
-import json, sys
+import json, math, sys
 w = sys.argv[1]
 a, b = (json.load(open(f"{w}/{n}-answer.json")) for n in ("feast", "sgfeast"))
-same_names = a["metadata"]["feature_names"] == b["metadata"]["feature_names"]
-values = lambda d: [r["values"] for r in d["results"]]
-import math
+# NB: Feast groups a view's requested features in a Python set (feast.utils._group_feature_refs), so
+# its column order is the set's, which changes with PYTHONHASHSEED; columns are compared by name.
+cols = lambda d: {n: r for n, r in zip(d["metadata"]["feature_names"], d["results"])}
+ca, cb = cols(a), cols(b)
+same_names = sorted(ca) == sorted(cb)
 # NB: float32 values printed by two serialisers: equal within float32 precision, absolute near zero.
 same = lambda x, y: (x == y) or (isinstance(x, list) and isinstance(y, list) and len(x) == len(y) and all(
     math.isclose(p, q, rel_tol=1e-6, abs_tol=1e-7) for p, q in zip(x, y)))
-pairs = [(n, x, y) for n, xa, ya in zip(a["metadata"]["feature_names"], values(a), values(b)) for x, y in zip(xa, ya)]
-differ = [(n, x, y) for n, x, y in pairs if not same(x, y)]
-close = len(values(a)) == len(values(b)) and not differ
+differ = [(n, x, y) for n in sorted(set(ca) & set(cb))
+          for x, y in zip(ca[n]["values"], cb[n]["values"]) if not same(x, y)]
+differ += [(n, "(absent)" if n not in ca else "present", "(absent)" if n not in cb else "present")
+           for n in sorted(set(ca) ^ set(cb))]
+statuses = lambda c: {n: r["statuses"] for n, r in c.items()}
 first = None if not differ else {"feature": differ[0][0], "feast": str(differ[0][1])[:200], "sightgraph": str(differ[0][2])[:200]}
-print(json.dumps({"same_feature_names": same_names, "same_values": close, "first_difference": first,
-                  "feature_names": a["metadata"]["feature_names"],
-                  "statuses_feast": [r["statuses"] for r in a["results"]], "statuses_sightgraph": [r["statuses"] for r in b["results"]]}))
+print(json.dumps({"same_feature_names": same_names, "same_values": same_names and not differ, "first_difference": first,
+                  "feature_names_feast": a["metadata"]["feature_names"], "feature_names_sightgraph": b["metadata"]["feature_names"],
+                  "same_statuses": statuses(ca) == statuses(cb), "statuses_feast": statuses(ca), "statuses_sightgraph": statuses(cb)}))
 PY
 for c in 1 16; do
   for target in "feast http://127.0.0.1:$port" "sgfeast $sg"; do

@@ -206,8 +206,12 @@ Feast {feast_load.get('feast', '0.67.0')} (`feast serve`, 2 gunicorn workers, no
 worker recycling) with a Redis online store of its own, holding the same {feast_load['objects']:,}
 objects (label + {feast_load['dim']}-d embedding, written with Feast's SDK); feature-service
 answers from its Redis (format 2). Both get the same bodies from oha (`-Z`, one object per
-request: `objects:label` and `objects:embedding`, ids shuffled). Both answers agree (same
-feature names: {feast_agree['same_feature_names']}, same values: {feast_agree['same_values']}).
+request: `objects:label` and `objects:embedding`, ids shuffled). The first request's answers, compared
+column by column by name: same feature names {feast_agree['same_feature_names']}, same values
+{feast_agree['same_values']}, same statuses {feast_agree.get('same_statuses')}{'' if feast_agree.get('first_difference') is None else ' (first difference: ' + json.dumps(feast_agree['first_difference']) + ')'}.
+Column order: Feast {feast_agree.get('feature_names_feast')}, Sightgraph {feast_agree.get('feature_names_sightgraph')}
+(Feast orders one view's features as a Python set does, which changes from process to process;
+Sightgraph keeps the request's order; clients read columns by name).
 
 | c | feast serve req/s | p50 / p99 ms | Sightgraph req/s | p50 / p99 ms | ratio |
 | ---: | ---: | ---: | ---: | ---: | ---: |
