@@ -3,14 +3,16 @@
 //
 //   node e2e/fake-api.mjs [--static dist] [--port 8787] [--latency 300]
 //
-// A pattern search with subject label "error503" answers 503, to show the error state.
+// A pattern search with subject label "error503" answers 503, to show the error state. The admin routes
+// (versions, backfills) take the token of fake/versions.mjs.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFixtures, graphNodes, MODEL_VERSION } from './fake/fixtures.mjs';
+import { FAKE_ACTOR, FAKE_ADMIN_TOKEN, handleVersions, NEW_VERSION, versionsState } from './fake/versions.mjs';
 
-export { buildFixtures, MODEL_VERSION };
+export { buildFixtures, FAKE_ACTOR, FAKE_ADMIN_TOKEN, MODEL_VERSION, NEW_VERSION };
 
 const stripEmbedding = ({ embedding: _e, ...o }) => o;
 const apiRelation = ({ image_id: _i, ...r }) => r;
@@ -29,11 +31,13 @@ const checkVersion = (v) => {
   if (v && v !== MODEL_VERSION) throw new HttpError(404, 'not_found', `unknown model version ${v}`);
 };
 
-function handleApi(fx, graph, method, url, body) {
+function handleApi(fx, graph, versions, method, url, body, headers) {
   const path = url.pathname;
   const q = url.searchParams;
   let m;
   if (method === 'GET' && path === '/healthz') return { text: 'ok' };
+  const answer = handleVersions(versions, method, url, body, headers);
+  if (answer) return answer;
   if (method === 'GET' && (m = path.match(/^\/features\/object\/([^/]+)$/))) {
     checkVersion(q.get('version'));
     const o = fx.objects.get(m[1]);
@@ -161,6 +165,7 @@ function serveStatic(dir, url, res) {
 export async function startFakeApi({ port = 0, host = '127.0.0.1', staticDir, latencyMs = 0 } = {}) {
   const fx = buildFixtures();
   const graph = graphNodes(fx);
+  const versions = versionsState(fx);
   const root = staticDir ? resolve(staticDir) : undefined;
   const server = createServer((req, res) => {
     const chunks = [];
@@ -177,9 +182,9 @@ export async function startFakeApi({ port = 0, host = '127.0.0.1', staticDir, la
           try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); }
           catch { throw new HttpError(400, 'bad_input', 'body is not JSON'); }
         }
-        const out = handleApi(fx, graph, req.method, url, body);
+        const out = handleApi(fx, graph, versions, req.method, url, body, req.headers);
         if (out?.json) {
-          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.writeHead(out.status ?? 200, { 'Content-Type': 'application/json' });
           return res.end(JSON.stringify(out.json));
         }
         if (out?.text) return res.writeHead(200, { 'Content-Type': 'text/plain' }).end(out.text);

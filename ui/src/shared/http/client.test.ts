@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { ApiClient } from './client';
+import { ApiClient, bearer } from './client';
 import { ApiError } from './errors';
 
 const reply = (status: number, body: string) => vi.fn(async () => new Response(body, { status }));
@@ -36,10 +36,28 @@ describe('ApiClient', () => {
     expect((init.headers as Record<string, string>)['Content-Type']).toBe('application/json');
   });
 
+  test('admin headers travel with a GET and a POST, and a POST keeps its JSON content type', async () => {
+    const fetch = reply(200, '{}');
+    const client = new ApiClient({ baseUrl: '', fetch });
+
+    await client.get('/backfills', { feature_set: 'default' }, undefined, bearer('t0k3n-0123456789abcdef'));
+    await client.post('/versions/default/rollback', {}, undefined, bearer('t0k3n-0123456789abcdef'));
+
+    for (const [, init] of fetch.mock.calls as unknown as [string, RequestInit][]) {
+      const headers = init.headers as Record<string, string>;
+      expect(headers.Authorization).toBe('Bearer t0k3n-0123456789abcdef');
+      expect(headers.Accept).toBe('application/json');
+    }
+    expect(((fetch.mock.calls[1] as unknown as [string, RequestInit])[1].headers as Record<string, string>)['Content-Type']).toBe(
+      'application/json',
+    );
+  });
+
   test.each([
     [400, '{"error":"bad_input","message":"depth must be 1 or 2"}', 'bad_input', 'depth must be 1 or 2', 'bad_input'],
     [401, '{"error":"unauthorized","message":"missing token"}', 'unauthorized', 'missing token', 'unauthorized'],
     [404, '{"error":"not_found","message":"object 12 not found"}', 'not_found', 'object 12 not found', 'not_found'],
+    [409, '{"error":"conflict","message":"covers 1/5 images"}', 'conflict', 'covers 1/5 images', 'conflict'],
     [503, '{"error":"unavailable","message":"neo4j down"}', 'unavailable', 'neo4j down', 'unavailable'],
     [500, 'Internal Server Error', 'server', 'Internal Server Error', undefined],
     [502, '', 'server', 'HTTP 502', undefined],

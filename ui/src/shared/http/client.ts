@@ -29,14 +29,15 @@ export class ApiClient {
     return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
   }
 
-  get<T>(path: string, query?: Record<string, QueryValue>, signal?: AbortSignal): Promise<T> {
-    return this.send<T>(this.url(path, query), { method: 'GET', signal });
+  /** `headers` carries e.g. the admin routes' `Authorization` (see `bearer`). */
+  get<T>(path: string, query?: Record<string, QueryValue>, signal?: AbortSignal, headers?: Record<string, string>): Promise<T> {
+    return this.send<T>(this.url(path, query), { method: 'GET', signal, headers });
   }
 
-  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  post<T>(path: string, body: unknown, signal?: AbortSignal, headers?: Record<string, string>): Promise<T> {
     return this.send<T>(this.url(path), {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { ...headers, 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
       signal,
     });
@@ -59,6 +60,11 @@ export class ApiClient {
       throw new ApiError(response.status, 'http', `Expected JSON from ${url}`);
     }
   }
+}
+
+/** The `Authorization` header of the admin routes (docs/api.md "Versions"). */
+export function bearer(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}` };
 }
 
 let defaultClient: ApiClient | undefined;

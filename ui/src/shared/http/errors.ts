@@ -1,7 +1,15 @@
 //! The one error type of the API client, mapped from the `{"error","message"}` body of docs/api.md.
 
 /** `network` when no HTTP answer came back, `http` when the body was not the documented error JSON. */
-export type ApiErrorKind = 'bad_input' | 'unauthorized' | 'not_found' | 'unavailable' | 'server' | 'network' | 'http';
+export type ApiErrorKind =
+  | 'bad_input'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'unavailable'
+  | 'server'
+  | 'network'
+  | 'http';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -38,6 +46,7 @@ export function kindForStatus(status: number): ApiErrorKind {
   if (status === 400 || status === 422) return 'bad_input';
   if (status === 401 || status === 403) return 'unauthorized';
   if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
   if (status === 503) return 'unavailable';
   if (status >= 500) return 'server';
   return 'http';
