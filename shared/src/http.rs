@@ -42,6 +42,7 @@ impl IntoResponse for ApiError {
             Error::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Backend { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
@@ -158,6 +159,7 @@ mod tests {
             (Error::invalid("x"), 400, "invalid"),
             (Error::NotFound("y".into()), 404, "not_found"),
             (Error::Unauthorized("missing bearer token".into()), 401, "unauthorized"),
+            (Error::conflict("a backfill of v2 is still running"), 409, "conflict"),
             (Error::unavailable("neo4j", "down"), 503, "unavailable"),
             (Error::backend("neo4j", "broken"), 500, "internal"),
         ];

@@ -8,7 +8,7 @@ use shared::domain::{FeatureSetName, ImageId, ModelVersion};
 use shared::graph::{GraphStore, ImageFeatures, ImageQuery, ImageSelector, ObjectFeatures};
 use std::collections::BTreeMap;
 
-use crate::Result;
+use shared::Result;
 
 /// Boxes overlapping at least this much are the same object in both versions.
 pub const MATCH_IOU: f32 = 0.5;

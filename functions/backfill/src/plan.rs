@@ -12,7 +12,7 @@ use shared::graph::{GraphStore, ImageQuery, ImageRecord};
 use std::collections::HashSet;
 
 use crate::settings::MAX_SHARDS;
-use crate::{Error, Result};
+use shared::{Error, Result};
 
 /// Most images one run covers; a larger scope is finished by the next run.
 pub const MAX_PLAN_IMAGES: usize = 2_000_000;
@@ -137,10 +137,10 @@ async fn missing_images(
             }
         }
         if uris.len() > MAX_PLAN_IMAGES {
-            return Err(Error::Shared(shared::Error::invalid(format!(
+            return Err(Error::invalid(format!(
                 "the scope holds more than {MAX_PLAN_IMAGES} images without {}: narrow it with a gs:// prefix",
                 request.model_version
-            ))));
+            )));
         }
         if page.len() < query.page_size() {
             return Ok(uris);

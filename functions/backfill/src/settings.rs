@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::{Error, Result};
+use shared::{Error, Result};
 
 /// `BACKFILL_*` as read from the environment.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -72,17 +72,15 @@ impl BackfillSettings {
         ];
         for (name, value, min, max) in checks {
             if !(min..=max).contains(&value) {
-                return Err(Error::Shared(shared::Error::invalid(format!(
-                    "{name} must lie in {min}..={max}, got {value}"
-                ))));
+                return Err(Error::invalid(format!("{name} must lie in {min}..={max}, got {value}")));
             }
         }
         if let Some(root) = &self.root {
             let local = !root.contains("://") || root.starts_with("file://");
             if !(root.starts_with("gs://") || local) || root.trim().is_empty() {
-                return Err(Error::Shared(shared::Error::invalid(format!(
+                return Err(Error::invalid(format!(
                     "BACKFILL_ROOT must be gs://bucket/prefix or a local folder, got {root:?}"
-                ))));
+                )));
             }
         }
         Ok(())
@@ -90,9 +88,9 @@ impl BackfillSettings {
 
     /// The root, or why backfills are off.
     pub fn root(&self) -> Result<&str> {
-        self.root.as_deref().ok_or_else(|| {
-            Error::Shared(shared::Error::unavailable("backfill", "BACKFILL_ROOT is not set: backfills are disabled"))
-        })
+        self.root
+            .as_deref()
+            .ok_or_else(|| Error::unavailable("backfill", "BACKFILL_ROOT is not set: backfills are disabled"))
     }
 }
 

@@ -8,7 +8,7 @@ use shared::domain::{FeatureSetName, ModelVersion};
 use shared::graph::GraphStore;
 
 use crate::launch::{JobState, RunState};
-use crate::Result;
+use shared::Result;
 
 /// A run's progress.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -8,7 +8,9 @@ use shared::launcher::{JobRequest, LaunchOutcome};
 use tracing::field::Empty;
 use tracing::instrument;
 
-use crate::{AppState, Result};
+use shared::Result;
+
+use crate::AppState;
 
 /// What handling a notice did; the response body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

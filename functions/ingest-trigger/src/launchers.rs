@@ -4,7 +4,9 @@ use shared::launcher::{LocalLauncher, LocalLauncherConfig, SharedLauncher};
 use std::sync::Arc;
 
 use crate::kubernetes::KubernetesLauncher;
-use crate::{LauncherKind, Result, Settings};
+use shared::Result;
+
+use crate::{LauncherKind, Settings};
 
 /// Builds the launcher `LAUNCHER` names.
 pub async fn connect_launcher(settings: &Settings) -> Result<SharedLauncher> {

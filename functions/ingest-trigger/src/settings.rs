@@ -7,7 +7,7 @@ use shared::domain::LocationPolicy;
 use std::path::PathBuf;
 
 use crate::kubernetes::{JobSettings, JobTemplate};
-use crate::{Error, Result};
+use shared::{Error, Result};
 
 /// Where processing runs go (`LAUNCHER`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

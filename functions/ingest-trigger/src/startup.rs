@@ -11,7 +11,9 @@ use shared::launcher::SharedLauncher;
 use std::sync::Arc;
 
 use crate::launchers::connect_launcher;
-use crate::{routes, Result, Settings};
+use shared::Result;
+
+use crate::{routes, Settings};
 
 /// Dependencies every handler uses, built once at start.
 #[derive(Clone)]

@@ -8,7 +8,7 @@ use shared::launcher::{LaunchOutcome, LocalJobStatus, LocalLauncher, LocalLaunch
 use std::time::Duration;
 
 use super::{JobState, Launched, RunState};
-use crate::Result;
+use shared::Result;
 
 /// The shards of runs as child processes.
 pub struct LocalBackfills {

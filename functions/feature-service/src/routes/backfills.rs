@@ -18,16 +18,6 @@ use std::collections::BTreeMap;
 use super::{bad_json, bad_query};
 use crate::AppState;
 
-/// The workflow's errors as HTTP: a refusal is 409, the rest as everywhere.
-pub fn failure(e: backfill::Error) -> Response {
-    match e {
-        backfill::Error::Refused(message) => {
-            (StatusCode::CONFLICT, Json(json!({"error": "conflict", "message": message}))).into_response()
-        }
-        backfill::Error::Shared(e) => ApiError(e).into_response(),
-    }
-}
-
 fn off(what: &str) -> Response {
     ApiError(shared::Error::unavailable("backfill", format!("{what}: BACKFILL_ROOT is not set"))).into_response()
 }
@@ -89,7 +79,7 @@ pub async fn launch(
     };
     let planned = match plan(state.graph.as_ref(), store, &request).await {
         Ok(p) => p,
-        Err(e) => return failure(e),
+        Err(e) => return ApiError(e).into_response(),
     };
     match planned {
         Plan::Nothing { unusable } => {
@@ -103,7 +93,7 @@ pub async fn launch(
                                   "manifest": manifest, "unusable": unusable});
                 (StatusCode::CREATED, Json(body)).into_response()
             }
-            Err(e) => failure(e),
+            Err(e) => ApiError(e).into_response(),
         },
     }
 }
@@ -138,7 +128,7 @@ pub async fn status(
                 runs.into_iter().map(|p| json!({"line": p.line(), "state": p.state(), "progress": p})).collect();
             Json(json!({"feature_set": set, "backfills": runs})).into_response()
         }
-        Err(e) => failure(e),
+        Err(e) => ApiError(e).into_response(),
     }
 }
 
@@ -147,7 +137,7 @@ async fn latest_runs(
     store: &BackfillStore,
     set: &FeatureSetName,
     only: Option<&ModelVersion>,
-) -> backfill::Result<Vec<Progress>> {
+) -> shared::Result<Vec<Progress>> {
     let mut newest: BTreeMap<String, shared::backfill::BackfillManifest> = BTreeMap::new();
     for entry in store.list(&format!("index/{set}/")).await? {
         let Some(run) = entry.rsplit('/').next().and_then(|r| RunId::parse(r).ok()) else { continue };
@@ -201,6 +191,6 @@ pub async fn compare(
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT);
     match compare_versions(state.graph.as_ref(), &set, &req.from, &req.to, limit).await {
         Ok(report) => Json(json!({"table": render(&report), "report": report})).into_response(),
-        Err(e) => failure(e),
+        Err(e) => ApiError(e).into_response(),
     }
 }

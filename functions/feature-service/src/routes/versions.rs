@@ -49,11 +49,7 @@ pub async fn activate(
     let set = FeatureSetName::parse(&set)?;
     let Json(req) = body.map_err(bad_json)?;
     let min = state.backfills.min_coverage;
-    let change =
-        match backfill::activate::activate(state.graph.as_ref(), &set, &req.version, actor, min, req.force).await {
-            Ok(change) => change,
-            Err(e) => return Ok(super::backfills::failure(e)),
-        };
+    let change = backfill::activate::activate(state.graph.as_ref(), &set, &req.version, actor, min, req.force).await?;
     if &set == state.active.set() {
         state.active.store(Some(change.to.clone()));
     }

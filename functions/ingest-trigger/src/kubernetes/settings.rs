@@ -4,8 +4,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::Quantity;
-use crate::{Error, Result};
 use shared::pubsub::TopicName;
+use shared::{Error, Result};
 
 /// `JOB_*` as read from the environment; [`JobSettings::template`] validates it.
 #[derive(Debug, Clone, Deserialize)]
