@@ -14,6 +14,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::config::ServerSettings;
 use crate::Error;
 
 /// Largest request body a function accepts unless it sets its own (events and batch lookups are small).
@@ -147,6 +148,33 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         serve(self.listener, self.router).await
     }
+}
+
+/// Why a function's `main` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum MainError {
+    /// A setting is missing or out of range (the message names the variable).
+    #[error("reading settings")]
+    Settings(#[source] Error),
+    /// A backend or the port could not be set up.
+    #[error("starting")]
+    Start(#[source] Error),
+    /// Serving failed.
+    #[error("serving")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The whole `main` of an HTTP function: its settings from the environment, telemetry in
+/// the format they name, the backends and the port (`build`), then serving until SIGTERM.
+pub async fn run<S>(
+    from_env: impl FnOnce() -> crate::Result<S>,
+    server: impl Fn(&S) -> &ServerSettings,
+    build: impl AsyncFnOnce(&S) -> crate::Result<Application>,
+) -> Result<(), MainError> {
+    let settings = from_env().map_err(MainError::Settings)?;
+    crate::telemetry::init(server(&settings).log_format, "info");
+    let app = build(&settings).await.map_err(MainError::Start)?;
+    app.run_until_stopped().await.map_err(MainError::Serve)
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ pub async fn plan(graph: &dyn GraphStore, store: &BackfillStore, request: &PlanR
             return Ok(Plan::Run { manifest: Box::new(manifest), existed: true, unusable });
         }
         Err(shared::Error::NotFound(_)) => {}
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     }
     let parts = BackfillManifest::split(&uris, shards);
     for (index, part) in parts.iter().enumerate() {

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Connects the backends the settings name and binds the listener (port 0 picks a free one).
 pub async fn build(settings: &Settings) -> Result<Application> {
+    tracing::info!(launcher = ?settings.launcher, feature_set = %settings.server.feature_set, "starting ingest-trigger");
     let state = AppState {
         graph: connect_graph(&settings.graph).await?,
         launcher: connect_launcher(settings).await?,
@@ -59,5 +60,5 @@ pub async fn build(settings: &Settings) -> Result<Application> {
 
 /// Binds `server.host:server.port` for the given state.
 pub async fn bind(server: &ServerSettings, state: AppState) -> Result<Application> {
-    Ok(Application::bind(&server.host, server.port, router(state)).await?)
+    Application::bind(&server.host, server.port, router(state)).await
 }

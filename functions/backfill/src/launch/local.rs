@@ -26,7 +26,7 @@ impl LocalBackfills {
 
     /// Shard `index`'s process name.
     pub fn shard_name(manifest: &BackfillManifest, index: u32) -> Result<JobName> {
-        Ok(JobName::parse(&format!("{}-s{index:05}", manifest.run))?)
+        JobName::parse(&format!("{}-s{index:05}", manifest.run))
     }
 
     /// Starts every shard of the run (a run started before in this process starts nothing).

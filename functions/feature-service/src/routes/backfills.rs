@@ -77,7 +77,7 @@ pub async fn launch(
         chunk_size: b.settings.chunk_size,
         created_by: actor.clone(),
     };
-    let planned = match plan(state.graph.as_ref(), store, &request).await {
+    let planned = match plan(state.backends.graph.as_ref(), store, &request).await {
         Ok(p) => p,
         Err(e) => return ApiError(e).into_response(),
     };
@@ -158,7 +158,7 @@ async fn latest_runs(
             }
             None => None,
         };
-        out.push(progress(store, state.graph.as_ref(), &m, job).await?);
+        out.push(progress(store, state.backends.graph.as_ref(), &m, job).await?);
     }
     out.sort_by_key(|p| std::cmp::Reverse(p.manifest.created_at));
     Ok(out)
@@ -189,7 +189,7 @@ pub async fn compare(
     };
     let set = req.feature_set.unwrap_or_else(|| state.active.set().clone());
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT);
-    match compare_versions(state.graph.as_ref(), &set, &req.from, &req.to, limit).await {
+    match compare_versions(state.backends.graph.as_ref(), &set, &req.from, &req.to, limit).await {
         Ok(report) => Json(json!({"table": render(&report), "report": report})).into_response(),
         Err(e) => ApiError(e).into_response(),
     }
