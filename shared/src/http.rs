@@ -47,13 +47,15 @@ impl IntoResponse for ApiError {
             Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Backend { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
+        // NB: the one place a failed request is logged, with every cause the error keeps.
+        let chain = error_chain(&self.0);
         if crate::breaker::is_rejection(&self.0) {
             // NB: the breaker logged its opening once; one line per refused request would flood the logs.
-            tracing::debug!(error = %self.0, "request refused: backend known to be down");
+            tracing::debug!(error = %chain, "request refused: backend known to be down");
         } else if status.is_server_error() {
-            tracing::error!(error = %self.0, "request failed");
+            tracing::error!(error = %chain, "request failed");
         } else {
-            tracing::info!(error = %self.0, "request rejected");
+            tracing::info!(error = %chain, "request rejected");
         }
         let body = Json(json!({"error": kind, "message": self.0.to_string()}));
         if status == StatusCode::UNAUTHORIZED {
@@ -61,6 +63,18 @@ impl IntoResponse for ApiError {
         }
         (status, body).into_response()
     }
+}
+
+/// An error and its sources, outermost first, joined by `: `.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// `GET /healthz`: cheap, no backend calls.
@@ -180,6 +194,12 @@ pub async fn run<S>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logged_error_carries_every_cause_outermost_first() {
+        let io = std::io::Error::other("connection refused");
+        assert_eq!(error_chain(&MainError::Serve(io)), "serving: connection refused");
+    }
 
     #[test]
     fn each_error_kind_has_its_status_and_kind_and_only_401_carries_a_challenge() {
