@@ -4,7 +4,6 @@
 
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::graph::{GraphStore, VersionChange};
-
 use shared::{Error, Result};
 
 /// Default share of the set's images a version must cover to be activated.

@@ -9,10 +9,10 @@ use shared::backfill::{
 };
 use shared::domain::{FeatureSetName, ImageId, ModelVersion};
 use shared::graph::{GraphStore, ImageQuery, ImageRecord};
+use shared::{Error, Result};
 use std::collections::HashSet;
 
 use crate::settings::MAX_SHARDS;
-use shared::{Error, Result};
 
 /// Most images one run covers; a larger scope is finished by the next run.
 pub const MAX_PLAN_IMAGES: usize = 2_000_000;

@@ -6,9 +6,9 @@ use serde::Serialize;
 use shared::backfill::{index_prefix, BackfillManifest, BackfillStore, RunId, RunProgress};
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::graph::GraphStore;
+use shared::Result;
 
 use crate::launch::{JobState, RunState};
-use shared::Result;
 
 /// A run's progress.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -5,10 +5,9 @@ use serde::Serialize;
 use shared::events::{GcsNotice, ObjectFinalized};
 use shared::graph::Location;
 use shared::launcher::{JobRequest, LaunchOutcome};
+use shared::Result;
 use tracing::field::Empty;
 use tracing::instrument;
-
-use shared::Result;
 
 use crate::AppState;
 

@@ -1,11 +1,10 @@
 //! The one place that picks the concrete [`JobLauncher`](shared::launcher::JobLauncher) from config.
 
 use shared::launcher::{LocalLauncher, LocalLauncherConfig, SharedLauncher};
+use shared::Result;
 use std::sync::Arc;
 
 use crate::kubernetes::KubernetesLauncher;
-use shared::Result;
-
 use crate::{LauncherKind, Settings};
 
 /// Builds the launcher `LAUNCHER` names.

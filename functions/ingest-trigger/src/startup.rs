@@ -8,11 +8,10 @@ use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
 use shared::http::Application;
 use shared::launcher::SharedLauncher;
+use shared::Result;
 use std::sync::Arc;
 
 use crate::launchers::connect_launcher;
-use shared::Result;
-
 use crate::{routes, Settings};
 
 /// Dependencies every handler uses, built once at start.

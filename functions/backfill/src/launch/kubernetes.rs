@@ -7,11 +7,11 @@ use kube::api::{Api, ListParams};
 use shared::backfill::{version_key, BackfillManifest, RunId};
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::launcher::LaunchOutcome;
+use shared::{Error, Result};
 use tracing::instrument;
 
 use super::{JobState, Launched, RunState};
 use crate::job::{build_indexed_job, BackfillJob, COMPONENT_LABEL, FEATURE_SET_LABEL, RUN_LABEL, VERSION_KEY_LABEL};
-use shared::{Error, Result};
 
 const BACKEND: &str = "kubernetes";
 

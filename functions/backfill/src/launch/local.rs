@@ -5,10 +5,10 @@
 use shared::backfill::BackfillManifest;
 use shared::domain::JobName;
 use shared::launcher::{LaunchOutcome, LocalJobStatus, LocalLauncher, LocalLauncherConfig};
+use shared::Result;
 use std::time::Duration;
 
 use super::{JobState, Launched, RunState};
-use shared::Result;
 
 /// The shards of runs as child processes.
 pub struct LocalBackfills {
