@@ -17,6 +17,10 @@ use crate::graph::{BreakerGraph, SharedGraph};
 use crate::telemetry::LogFormat;
 use crate::{Error, Result};
 
+mod backends;
+
+pub use backends::{Backends, Settings};
+
 /// Reads one prefixed group, naming the offending variable on failure.
 pub fn load<T: serde::de::DeserializeOwned>(prefix: &str) -> Result<T> {
     envy::prefixed(prefix).from_env::<T>().map_err(|e| match e {

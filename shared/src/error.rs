@@ -15,6 +15,10 @@ pub enum Error {
     /// The caller did not prove who it is (maps to 401 with a `Bearer` challenge).
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// The request is valid but the state forbids it now (maps to 409): a backfill of the
+    /// version is already running, or the version covers too few images to activate.
+    #[error("{0}")]
+    Conflict(String),
     /// A backend cannot be reached right now; retrying later may work (maps to 503).
     #[error("{backend} unavailable: {message}")]
     Unavailable {
@@ -37,6 +41,16 @@ impl Error {
     /// Shorthand for [`Error::Invalid`].
     pub fn invalid(msg: impl Into<String>) -> Self {
         Self::Invalid(msg.into())
+    }
+
+    /// An [`Error::Invalid`] naming the setting (environment variable) that is wrong.
+    pub fn setting(variable: &str, reason: impl std::fmt::Display) -> Self {
+        Self::Invalid(format!("setting {variable}: {reason}"))
+    }
+
+    /// Shorthand for [`Error::Conflict`].
+    pub fn conflict(msg: impl Into<String>) -> Self {
+        Self::Conflict(msg.into())
     }
 
     /// Shorthand for [`Error::Unavailable`].

@@ -14,6 +14,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::config::ServerSettings;
 use crate::Error;
 
 /// Largest request body a function accepts unless it sets its own (events and batch lookups are small).
@@ -42,16 +43,19 @@ impl IntoResponse for ApiError {
             Error::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Backend { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
+        // NB: the one place a failed request is logged, with every cause the error keeps.
+        let chain = error_chain(&self.0);
         if crate::breaker::is_rejection(&self.0) {
             // NB: the breaker logged its opening once; one line per refused request would flood the logs.
-            tracing::debug!(error = %self.0, "request refused: backend known to be down");
+            tracing::debug!(error = %chain, "request refused: backend known to be down");
         } else if status.is_server_error() {
-            tracing::error!(error = %self.0, "request failed");
+            tracing::error!(error = %chain, "request failed");
         } else {
-            tracing::info!(error = %self.0, "request rejected");
+            tracing::info!(error = %chain, "request rejected");
         }
         let body = Json(json!({"error": kind, "message": self.0.to_string()}));
         if status == StatusCode::UNAUTHORIZED {
@@ -59,6 +63,18 @@ impl IntoResponse for ApiError {
         }
         (status, body).into_response()
     }
+}
+
+/// An error and its sources, outermost first, joined by `: `.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// `GET /healthz`: cheap, no backend calls.
@@ -148,9 +164,42 @@ impl Application {
     }
 }
 
+/// Why a function's `main` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum MainError {
+    /// A setting is missing or out of range (the message names the variable).
+    #[error("reading settings")]
+    Settings(#[source] Error),
+    /// A backend or the port could not be set up.
+    #[error("starting")]
+    Start(#[source] Error),
+    /// Serving failed.
+    #[error("serving")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The whole `main` of an HTTP function: its settings from the environment, telemetry in
+/// the format they name, the backends and the port (`build`), then serving until SIGTERM.
+pub async fn run<S>(
+    from_env: impl FnOnce() -> crate::Result<S>,
+    server: impl Fn(&S) -> &ServerSettings,
+    build: impl AsyncFnOnce(&S) -> crate::Result<Application>,
+) -> Result<(), MainError> {
+    let settings = from_env().map_err(MainError::Settings)?;
+    crate::telemetry::init(server(&settings).log_format, "info");
+    let app = build(&settings).await.map_err(MainError::Start)?;
+    app.run_until_stopped().await.map_err(MainError::Serve)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logged_error_carries_every_cause_outermost_first() {
+        let io = std::io::Error::other("connection refused");
+        assert_eq!(error_chain(&MainError::Serve(io)), "serving: connection refused");
+    }
 
     #[test]
     fn each_error_kind_has_its_status_and_kind_and_only_401_carries_a_challenge() {
@@ -158,6 +207,7 @@ mod tests {
             (Error::invalid("x"), 400, "invalid"),
             (Error::NotFound("y".into()), 404, "not_found"),
             (Error::Unauthorized("missing bearer token".into()), 401, "unauthorized"),
+            (Error::conflict("a backfill of v2 is still running"), 409, "conflict"),
             (Error::unavailable("neo4j", "down"), 503, "unavailable"),
             (Error::backend("neo4j", "broken"), 500, "internal"),
         ];

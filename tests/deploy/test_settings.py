@@ -21,7 +21,7 @@ SETTINGS_STRUCTS = [
     ("functions/ingest-trigger/src/settings.rs", "LocalSettings", "LOCAL_"),
     ("functions/ingest-trigger/src/kubernetes/settings.rs", "JobSettings", "JOB_"),
     ("functions/feature-service/src/settings.rs", "ServiceVars", ""),
-    ("functions/cache-warmer/src/app.rs", "WarmVars", "WARM_"),
+    ("functions/cache-warmer/src/settings.rs", "WarmVars", "WARM_"),
     ("shared/src/auth/settings.rs", "PushAuthSettings", "PUSH_AUTH_"),
     ("functions/backfill/src/settings.rs", "BackfillSettings", "BACKFILL_"),
     ("shared/src/pubsub/settings.rs", "PubSubSettings", "PUBSUB_"),

@@ -4,8 +4,7 @@
 
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::graph::{GraphStore, VersionChange};
-
-use crate::{Error, Result};
+use shared::{Error, Result};
 
 /// Default share of the set's images a version must cover to be activated.
 pub const DEFAULT_MIN_COVERAGE: f64 = 0.95;
@@ -22,7 +21,7 @@ pub async fn activate(
     let coverage = graph.version_coverage(set).await?;
     let fraction = coverage.fraction_of(version);
     if fraction < min_coverage && !force {
-        return Err(Error::refused(format!(
+        return Err(Error::conflict(format!(
             "{version} covers {}/{} images of {set} ({:.1}%), below the {:.1}% required to activate it: \
              finish its backfill, or force the switch",
             coverage.images_of(version),
@@ -62,7 +61,7 @@ mod tests {
         let forced = activate(&graph, &set, &new, "alice", 0.95, true).await.unwrap();
 
         let err = refused.unwrap_err();
-        assert!(matches!(err, Error::Refused(_)) && err.to_string().contains("1/4 images"), "{err}");
+        assert!(matches!(err, Error::Conflict(_)) && err.to_string().contains("1/4 images"), "{err}");
         assert_eq!((forced.actor.as_str(), forced.coverage), ("alice", Some(0.25)));
         assert_eq!(graph.active_version(&set).await.unwrap(), Some(new));
     }

@@ -6,9 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::domain::{FeatureSetName, ImageId, ModelVersion};
 use shared::graph::{GraphStore, ImageFeatures, ImageQuery, ImageSelector, ObjectFeatures};
+use shared::Result;
 use std::collections::BTreeMap;
-
-use crate::Result;
 
 /// Boxes overlapping at least this much are the same object in both versions.
 pub const MATCH_IOU: f32 = 0.5;

@@ -1,16 +1,13 @@
 //! The one function that turns a planned run into a typed `batch/v1` Indexed Job
 //! (compare `knative/examples/backfill-job.yaml`): one completion per shard, each pod
 //! running `cv-processor batch` on the shard `JOB_COMPLETION_INDEX` names. The pod is
-//! the per-image Job's (ingest-trigger `build_job`): same namespace, account, hardening,
-//! GPU request and no Secret; so is the pod failure policy.
+//! the per-image Job's (ingest-trigger `processor_pod`): same namespace, account, hardening,
+//! GPU request and no Secret; so is the pod failure policy. Documents go where the per-image
+//! Job sends them: the topic, or the sink URL.
 
-use ingest_trigger::kubernetes::{pod_failure_policy, JobOutput, JobTemplate};
+use ingest_trigger::kubernetes::{pod_failure_policy, processor_pod, JobTemplate};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EmptyDirVolumeSource, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec,
-    ResourceRequirements, SeccompProfile, SecurityContext, Toleration, Volume, VolumeMount,
-};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use shared::backfill::{version_key, BackfillManifest};
 use std::collections::BTreeMap;
@@ -30,8 +27,6 @@ pub const ROOT_ANNOTATION: &str = "sightgraph.dev/backfill-root";
 /// Annotation with the images in the run.
 pub const IMAGES_ANNOTATION: &str = "sightgraph.dev/backfill-images";
 const CONTAINER: &str = "cv-processor";
-const GPU_RESOURCE: &str = "nvidia.com/gpu";
-const NONROOT: i64 = 65532;
 
 /// A planned run and how to run it.
 #[derive(Debug, Clone)]
@@ -73,37 +68,10 @@ pub fn build_indexed_job(template: &JobTemplate, job: &BackfillJob<'_>) -> Job {
         ("sightgraph.dev/backfill-scope".to_owned(), m.scope.to_string()),
         ("sightgraph.dev/created-by".to_owned(), m.created_by.clone()),
     ]);
-    let gpu = template.gpu_count > 0;
-    let pod = PodSpec {
-        restart_policy: Some("Never".into()),
-        service_account_name: template.service_account.clone(),
-        automount_service_account_token: Some(false),
-        enable_service_links: Some(false),
-        security_context: Some(PodSecurityContext {
-            run_as_non_root: Some(true),
-            run_as_user: Some(NONROOT),
-            run_as_group: Some(NONROOT),
-            fs_group: Some(NONROOT),
-            seccomp_profile: Some(runtime_default()),
-            ..Default::default()
-        }),
-        node_selector: (!template.node_selector.is_empty()).then(|| template.node_selector.clone()),
-        tolerations: gpu.then(|| {
-            vec![Toleration {
-                key: Some(GPU_RESOURCE.into()),
-                operator: Some("Exists".into()),
-                effect: Some("NoSchedule".into()),
-                ..Default::default()
-            }]
-        }),
-        containers: vec![container(template, job)],
-        volumes: Some(vec![Volume {
-            name: "tmp".into(),
-            empty_dir: Some(EmptyDirVolumeSource { size_limit: Some(Quantity("1Gi".into())), ..Default::default() }),
-            ..Default::default()
-        }]),
-        ..Default::default()
-    };
+    // NB: no graph settings and no Secret, like the per-image Job; JOB_COMPLETION_INDEX (the
+    // shard) is set by Kubernetes in every pod of an Indexed Job.
+    let (root, batch_size) = (job.root, job.batch_size.to_string());
+    let args = ["batch", "--root", root, "--run", m.run.as_str(), "--batch-size", batch_size.as_str()];
     Job {
         metadata: ObjectMeta {
             name: Some(job_name(m)),
@@ -125,72 +93,12 @@ pub fn build_indexed_job(template: &JobTemplate, job: &BackfillJob<'_>) -> Job {
             ttl_seconds_after_finished: Some(template.ttl_seconds),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta { labels: Some(pod_labels), ..Default::default() }),
-                spec: Some(pod),
+                spec: Some(processor_pod(template, &m.processor, &args)),
             },
             ..Default::default()
         }),
         ..Default::default()
     }
-}
-
-fn container(template: &JobTemplate, job: &BackfillJob<'_>) -> Container {
-    let m = job.manifest;
-    // NB: documents go where the per-image Job sends them: the topic, or the sink URL.
-    let output = match &template.output {
-        JobOutput::PubSub(topic) => ("--publish", topic.as_str(), "CV_PUBSUB_TOPIC"),
-        JobOutput::Sink(url) => ("--sink", url.as_str(), "K_SINK"),
-    };
-    let args = [
-        "batch",
-        "--root",
-        job.root,
-        "--run",
-        m.run.as_str(),
-        "--batch-size",
-        &job.batch_size.to_string(),
-        output.0,
-        output.1,
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    let q = |s: &str| Quantity(s.to_owned());
-    let mut requests = BTreeMap::from([
-        ("cpu".to_owned(), q(template.cpu_request.as_str())),
-        ("memory".to_owned(), q(template.memory_request.as_str())),
-    ]);
-    let mut limits = BTreeMap::from([("memory".to_owned(), q(template.memory_limit.as_str()))]);
-    if template.gpu_count > 0 {
-        let gpus = q(&template.gpu_count.to_string());
-        requests.insert(GPU_RESOURCE.to_owned(), gpus.clone());
-        limits.insert(GPU_RESOURCE.to_owned(), gpus);
-    }
-    let plain = |name: &str, value: &str| EnvVar { name: name.into(), value: Some(value.into()), ..Default::default() };
-    Container {
-        name: CONTAINER.into(),
-        image: Some(m.processor.clone()),
-        image_pull_policy: Some("IfNotPresent".into()),
-        args: Some(args),
-        // NB: like the per-image Job: no graph settings and no Secret; JOB_COMPLETION_INDEX
-        // (the shard) is set by Kubernetes in every pod of an Indexed Job.
-        env: Some(vec![plain(output.2, output.1), plain("RUST_LOG", &template.rust_log), plain("LOG_FORMAT", "json")]),
-        resources: Some(ResourceRequirements { requests: Some(requests), limits: Some(limits), ..Default::default() }),
-        security_context: Some(SecurityContext {
-            run_as_non_root: Some(true),
-            run_as_user: Some(NONROOT),
-            run_as_group: Some(NONROOT),
-            read_only_root_filesystem: Some(true),
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), ..Default::default() }),
-            seccomp_profile: Some(runtime_default()),
-            ..Default::default()
-        }),
-        volume_mounts: Some(vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..Default::default() }]),
-        ..Default::default()
-    }
-}
-
-fn runtime_default() -> SeccompProfile {
-    SeccompProfile { type_: "RuntimeDefault".into(), ..Default::default() }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 use super::*;
 use chrono::TimeZone;
 use ingest_trigger::kubernetes::{JobOutput, Quantity as Qty};
+use k8s_openapi::api::core::v1::PodSpec;
 use shared::backfill::{RunId, Scope, MANIFEST_SCHEMA};
 use shared::domain::{FeatureSetName, ModelVersion};
 

@@ -10,12 +10,10 @@
 
 pub mod activate;
 pub mod compare;
-pub mod error;
 pub mod job;
 pub mod launch;
 pub mod plan;
 pub mod settings;
 pub mod status;
 
-pub use error::{Error, Result};
 pub use settings::BackfillSettings;

@@ -9,10 +9,10 @@ use shared::backfill::{
 };
 use shared::domain::{FeatureSetName, ImageId, ModelVersion};
 use shared::graph::{GraphStore, ImageQuery, ImageRecord};
+use shared::{Error, Result};
 use std::collections::HashSet;
 
 use crate::settings::MAX_SHARDS;
-use crate::{Error, Result};
 
 /// Most images one run covers; a larger scope is finished by the next run.
 pub const MAX_PLAN_IMAGES: usize = 2_000_000;
@@ -81,7 +81,7 @@ pub async fn plan(graph: &dyn GraphStore, store: &BackfillStore, request: &PlanR
             return Ok(Plan::Run { manifest: Box::new(manifest), existed: true, unusable });
         }
         Err(shared::Error::NotFound(_)) => {}
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     }
     let parts = BackfillManifest::split(&uris, shards);
     for (index, part) in parts.iter().enumerate() {
@@ -137,10 +137,10 @@ async fn missing_images(
             }
         }
         if uris.len() > MAX_PLAN_IMAGES {
-            return Err(Error::Shared(shared::Error::invalid(format!(
+            return Err(Error::invalid(format!(
                 "the scope holds more than {MAX_PLAN_IMAGES} images without {}: narrow it with a gs:// prefix",
                 request.model_version
-            ))));
+            )));
         }
         if page.len() < query.page_size() {
             return Ok(uris);

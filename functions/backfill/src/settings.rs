@@ -1,11 +1,11 @@
 //! `BACKFILL_*`: where runs are written and how they are split, validated at start.
 
 use serde::Deserialize;
+use shared::{Error, Result};
 
-use crate::{Error, Result};
-
-/// `BACKFILL_*` as read from the environment.
+/// `BACKFILL_*` as read from the environment; unset variables keep the [`Default`] values.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct BackfillSettings {
     /// Where manifests, shard lists and progress markers go: `gs://bucket/prefix` (the
     /// terraform bucket, in `sightgraph-infra`) or a local folder. Unset disables backfills.
@@ -13,30 +13,13 @@ pub struct BackfillSettings {
     /// Pods at once; the cluster sets it to the GPU pool's total node bound
     /// (terraform `gpu_max_nodes`, in `sightgraph-infra`), so a backfill can use the whole
     /// pool and never asks for more GPUs than the cost cap allows.
-    #[serde(default = "default_parallelism")]
     pub parallelism: u32,
     /// Images per shard: one pod's work, and what a lost pod redoes at most.
-    #[serde(default = "default_shard_size")]
     pub shard_size: u32,
     /// Images per progress marker: what a retried pod redoes at most.
-    #[serde(default = "default_chunk_size")]
     pub chunk_size: u32,
     /// Images per detector call in the pods (`cv-processor batch --batch-size`).
-    #[serde(default = "default_batch_size")]
     pub batch_size: u32,
-}
-
-fn default_parallelism() -> u32 {
-    1
-}
-fn default_shard_size() -> u32 {
-    5000
-}
-fn default_chunk_size() -> u32 {
-    32
-}
-fn default_batch_size() -> u32 {
-    16
 }
 
 /// Most shards of one run (an Indexed Job's completions stay far below the API's limit).
@@ -44,13 +27,7 @@ pub const MAX_SHARDS: u32 = 10_000;
 
 impl Default for BackfillSettings {
     fn default() -> Self {
-        Self {
-            root: None,
-            parallelism: default_parallelism(),
-            shard_size: default_shard_size(),
-            chunk_size: default_chunk_size(),
-            batch_size: default_batch_size(),
-        }
+        Self { root: None, parallelism: 1, shard_size: 5000, chunk_size: 32, batch_size: 16 }
     }
 }
 
@@ -72,17 +49,15 @@ impl BackfillSettings {
         ];
         for (name, value, min, max) in checks {
             if !(min..=max).contains(&value) {
-                return Err(Error::Shared(shared::Error::invalid(format!(
-                    "{name} must lie in {min}..={max}, got {value}"
-                ))));
+                return Err(Error::invalid(format!("{name} must lie in {min}..={max}, got {value}")));
             }
         }
         if let Some(root) = &self.root {
             let local = !root.contains("://") || root.starts_with("file://");
             if !(root.starts_with("gs://") || local) || root.trim().is_empty() {
-                return Err(Error::Shared(shared::Error::invalid(format!(
+                return Err(Error::invalid(format!(
                     "BACKFILL_ROOT must be gs://bucket/prefix or a local folder, got {root:?}"
-                ))));
+                )));
             }
         }
         Ok(())
@@ -90,9 +65,9 @@ impl BackfillSettings {
 
     /// The root, or why backfills are off.
     pub fn root(&self) -> Result<&str> {
-        self.root.as_deref().ok_or_else(|| {
-            Error::Shared(shared::Error::unavailable("backfill", "BACKFILL_ROOT is not set: backfills are disabled"))
-        })
+        self.root
+            .as_deref()
+            .ok_or_else(|| Error::unavailable("backfill", "BACKFILL_ROOT is not set: backfills are disabled"))
     }
 }
 

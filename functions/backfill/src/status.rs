@@ -6,9 +6,9 @@ use serde::Serialize;
 use shared::backfill::{index_prefix, BackfillManifest, BackfillStore, RunId, RunProgress};
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::graph::GraphStore;
+use shared::Result;
 
 use crate::launch::{JobState, RunState};
-use crate::Result;
 
 /// A run's progress.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,7 +118,7 @@ pub async fn progress(
 /// A run's manifest.
 pub async fn manifest(store: &BackfillStore, run: &RunId) -> Result<BackfillManifest> {
     let bytes = store.get(&run.manifest_path()).await?;
-    Ok(serde_json::from_slice(&bytes).map_err(|e| shared::Error::backend("backfill-store", format!("{run}: {e}")))?)
+    serde_json::from_slice(&bytes).map_err(|e| shared::Error::backend("backfill-store", format!("{run}: {e}")))
 }
 
 /// The newest run of a version, from the backfill root's index.

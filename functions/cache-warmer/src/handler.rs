@@ -49,13 +49,13 @@ pub fn parse_ping(event: &Event) -> Result<Ping> {
 #[tracing::instrument(skip_all, err)]
 pub async fn handle(ping: &Ping, state: &AppState) -> Result<Outcome> {
     let limit = ping.limit.unwrap_or(state.limit).clamp(1, state.limit.max(1));
-    let Some(version) = state.graph.active_version(&state.feature_set).await? else {
+    let Some(version) = state.backends.graph.active_version(&state.feature_set).await? else {
         return Ok(Outcome { model_version: None, warmed: 0 });
     };
-    let objects = state.graph.newest_objects(&version, limit).await?;
+    let objects = state.backends.graph.newest_objects(&version, limit).await?;
     let entries: Vec<_> = objects.iter().map(object_entry).collect();
     // NB: unlike lookups, a failed warm-up is worth retrying, so cache errors surface as 503.
-    state.cache.put_many(&entries, state.cache_ttl).await?;
+    state.backends.cache.put_many(&entries, state.backends.cache_ttl).await?;
     tracing::info!(warmed = entries.len(), version = %version, "cache warmed");
     Ok(Outcome { model_version: Some(version.to_string()), warmed: entries.len() })
 }

@@ -2,9 +2,12 @@
 //! objects of the active version from the graph into the cache, so the first
 //! lookups after a deploy or a cache flush are hits.
 
-mod app;
 mod handler;
+mod routes;
+mod settings;
+mod startup;
 
-pub use app::{build, router, AppState, Settings};
 pub use handler::{handle, parse_ping, Outcome, Ping, PING_TYPES};
+pub use settings::Settings;
 pub use shared::http::Application;
+pub use startup::{build, router, AppState};

@@ -1,12 +1,7 @@
 //! `cache-warmer` binary: settings, telemetry, serve.
 
-use cache_warmer::{build, Settings};
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Settings::from_env()?;
-    shared::telemetry::init(settings.server.log_format, "info");
-    let app = build(&settings).await?;
-    app.run_until_stopped().await?;
-    Ok(())
+    use cache_warmer::{build, Settings};
+    Ok(shared::http::run(Settings::from_env, |s| &s.common.server, build).await?)
 }

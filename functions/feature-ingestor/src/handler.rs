@@ -45,11 +45,11 @@ pub fn parse_document(event: &Event, policy: &LocationPolicy) -> Result<FeatureD
 /// Writes the document to the graph (idempotent), then what the graph holds to the cache.
 #[tracing::instrument(skip_all, fields(image = %doc.image.id, version = %doc.model.version, objects = doc.objects.len()), err)]
 pub async fn handle(doc: &FeatureDocument, state: &AppState) -> Result<Outcome> {
-    let write = state.graph.write_features(&state.feature_set, doc).await?;
+    let write = state.backends.graph.write_features(&state.feature_set, doc).await?;
     // NB: a redelivered document may carry other floats than the first (a re-run on other
     // hardware); the graph keeps the first writer's, so the cache must get those, not ours.
     let ids: Vec<_> = doc.objects.iter().map(|o| o.id.clone()).collect();
-    let stored: Vec<ObjectFeatures> = match state.graph.objects(&ids).await {
+    let stored: Vec<ObjectFeatures> = match state.backends.graph.objects(&ids).await {
         Ok(stored) => stored,
         Err(e) => {
             tracing::warn!(error = %e, "reading back the written objects failed; the cache fills on lookup");
@@ -57,7 +57,9 @@ pub async fn handle(doc: &FeatureDocument, state: &AppState) -> Result<Outcome> 
         }
     };
     let entries: Vec<_> = stored.iter().map(object_entry).collect();
-    let cached = if !entries.is_empty() && put_best_effort(state.cache.as_ref(), &entries, state.cache_ttl).await {
+    let cached = if !entries.is_empty()
+        && put_best_effort(state.backends.cache.as_ref(), &entries, state.backends.cache_ttl).await
+    {
         entries.len()
     } else {
         0

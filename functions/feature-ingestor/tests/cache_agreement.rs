@@ -18,9 +18,11 @@ async fn a_reingested_document_with_other_floats_leaves_the_first_values_in_the_
     graph.ensure_schema().await.unwrap();
     let cache = Arc::new(MemoryCache::new(100));
     let state = AppState {
-        graph: graph.clone(),
-        cache: cache.clone(),
-        cache_ttl: Duration::from_secs(60),
+        backends: shared::config::Backends {
+            graph: graph.clone(),
+            cache: cache.clone(),
+            cache_ttl: Duration::from_secs(60),
+        },
         feature_set: Default::default(),
         dead_letter: None,
         push_auth: shared::auth::PushAuth::disabled_for_development(),

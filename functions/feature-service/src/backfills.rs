@@ -37,7 +37,7 @@ impl Backfills {
         storage: &StorageConfig,
         kubernetes: bool,
         min_coverage: f64,
-    ) -> anyhow::Result<Self> {
+    ) -> shared::Result<Self> {
         let store = match &settings.root {
             Some(root) => Some(BackfillStore::open(root, storage.gcs_base_url.as_deref())?),
             None => None,

@@ -4,7 +4,6 @@
 //! backfill workflow's admin routes (launch one Indexed Job, follow it, compare versions).
 
 mod active;
-mod app;
 mod auth;
 mod backfills;
 mod encoding;
@@ -13,12 +12,13 @@ mod lookup;
 mod openapi;
 mod routes;
 mod settings;
+mod startup;
 
 pub use active::ActiveVersion;
-pub use app::{build, router, AppState};
 pub use auth::AdminTokens;
 pub use backfills::Backfills;
 pub use encoding::frames;
 pub use openapi::{OPENAPI_JSON, ROUTES};
 pub use settings::Settings;
 pub use shared::http::Application;
+pub use startup::{build, router, AppState};

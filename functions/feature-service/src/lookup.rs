@@ -36,7 +36,8 @@ fn cache_error(state: &AppState, op: &'static str, e: &Error) {
     if shared::breaker::is_rejection(e) {
         return;
     }
-    metrics::counter!("sightgraph_cache_errors_total", "backend" => state.cache.backend(), "op" => op).increment(1);
+    metrics::counter!("sightgraph_cache_errors_total", "backend" => state.backends.cache.backend(), "op" => op)
+        .increment(1);
     tracing::warn!(error = %e, op, "cache unavailable; answering from the graph");
 }
 
@@ -50,7 +51,7 @@ fn record(route: &'static str, source: Source, started: Instant) {
 pub async fn resolve_version(state: &AppState, explicit: Option<ModelVersion>) -> Result<Option<ModelVersion>> {
     match explicit {
         Some(v) => Ok(Some(v)),
-        None => state.active.get(state.graph.as_ref()).await,
+        None => state.active.get(state.backends.graph.as_ref()).await,
     }
 }
 
@@ -58,7 +59,8 @@ pub async fn resolve_version(state: &AppState, explicit: Option<ModelVersion>) -
 fn readable(state: &AppState, value: bytes::Bytes) -> Option<CachedObject> {
     let parsed = CachedObject::parse(value);
     if parsed.is_none() {
-        metrics::counter!("sightgraph_cache_unreadable_total", "backend" => state.cache.backend()).increment(1);
+        metrics::counter!("sightgraph_cache_unreadable_total", "backend" => state.backends.cache.backend())
+            .increment(1);
     }
     parsed
 }
@@ -68,7 +70,7 @@ pub async fn object(state: &AppState, id: &ObjectId, explicit: Option<ModelVersi
     let started = Instant::now();
     let version = resolve_version(state, explicit.clone()).await?;
     if let Some(v) = &version {
-        match state.cache.get(&CacheKey::object(v, id)).await {
+        match state.backends.cache.get(&CacheKey::object(v, id)).await {
             Ok(Some(hit)) => {
                 if let Some(hit) = readable(state, hit) {
                     metrics::counter!("sightgraph_cache_hits_total").increment(1);
@@ -80,14 +82,14 @@ pub async fn object(state: &AppState, id: &ObjectId, explicit: Option<ModelVersi
             Err(e) => cache_error(state, "get", &e),
         }
     }
-    let found = state.graph.object(id).await?.ok_or_else(|| Error::NotFound(format!("object {id}")))?;
+    let found = state.backends.graph.object(id).await?.ok_or_else(|| Error::NotFound(format!("object {id}")))?;
     if let Some(want) = &explicit {
         if want != &found.model_version {
             return Err(Error::NotFound(format!("object {id} has no features of version {want}")));
         }
     }
     let (key, value) = object_entry(&found);
-    put_best_effort(state.cache.as_ref(), &[(key, value.clone())], state.cache_ttl).await;
+    put_best_effort(state.backends.cache.as_ref(), &[(key, value.clone())], state.backends.cache_ttl).await;
     record("object", Source::Graph, started);
     let cached = CachedObject::parse(value).expect("the cache format reads its own values");
     Ok(object_body(enc, Source::Graph, &found.model_version, &cached))
@@ -122,7 +124,7 @@ pub async fn fetch_many(
     let mut hits: Vec<Option<CachedObject>> = vec![None; ids.len()];
     if let (Some(v), false) = (version, ids.is_empty()) {
         let keys: Vec<CacheKey> = ids.iter().map(|id| CacheKey::object(v, id)).collect();
-        match state.cache.get_many(&keys).await {
+        match state.backends.cache.get_many(&keys).await {
             Ok(values) => hits = values.into_iter().map(|v| v.and_then(|v| readable(state, v))).collect(),
             Err(e) => cache_error(state, "get_many", &e),
         }
@@ -133,7 +135,7 @@ pub async fn fetch_many(
     let mut from_graph: std::collections::HashMap<ObjectId, CachedObject> = Default::default();
     let mut graph_error: Option<Error> = None;
     if !misses.is_empty() {
-        match state.graph.objects(&misses).await {
+        match state.backends.graph.objects(&misses).await {
             Ok(found) => {
                 let mut fill = Vec::with_capacity(found.len());
                 for o in found {
@@ -144,7 +146,7 @@ pub async fn fetch_many(
                     fill.push((key, value.clone()));
                     from_graph.insert(o.id, CachedObject::parse(value).expect("the cache format reads its own values"));
                 }
-                put_best_effort(state.cache.as_ref(), &fill, state.cache_ttl).await;
+                put_best_effort(state.backends.cache.as_ref(), &fill, state.backends.cache_ttl).await;
             }
             Err(e @ Error::Unavailable { .. }) => graph_error = Some(e),
             Err(e) => return Err(e),

@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 use serde::Deserialize;
-use shared::config::{load, CacheConfig, GraphSettings, LocationSettings, ServerSettings};
+use shared::config::{load, LocationSettings};
 use shared::domain::LocationPolicy;
 use shared::storage::StorageConfig;
 use std::path::PathBuf;
@@ -51,12 +51,8 @@ fn default_active_ttl() -> u64 {
 /// All settings of `feature-service`.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// PORT, LOG_FORMAT, FEATURE_SET.
-    pub server: ServerSettings,
-    /// NEO4J_* / SQLITE_*.
-    pub graph: GraphSettings,
-    /// REDIS_* / CACHE_*.
-    pub cache: CacheConfig,
+    /// Server, graph and cache groups.
+    pub common: shared::config::Settings,
     /// ADMIN_TOKEN / ADMIN_TOKENS.
     pub admins: AdminTokens,
     /// ACTIVE_VERSION_TTL_SECONDS.
@@ -97,12 +93,10 @@ impl Settings {
                 "ACTIVATION_MIN_COVERAGE must lie in 0..=1, got {min_coverage}"
             )));
         }
-        let backfill = BackfillSettings::from_env().map_err(|e| shared::Error::invalid(e.to_string()))?;
+        let backfill = BackfillSettings::from_env()?;
         let kubernetes = vars.launcher.as_deref().is_some_and(|l| l.trim().eq_ignore_ascii_case("kubernetes"));
         Ok(Self {
-            server: ServerSettings::from_env()?,
-            graph: GraphSettings::from_env()?,
-            cache: CacheConfig::from_env()?,
+            common: shared::config::Settings::from_env()?,
             admins,
             active_version_ttl_seconds: vars.active_version_ttl_seconds,
             storage,

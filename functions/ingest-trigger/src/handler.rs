@@ -5,10 +5,11 @@ use serde::Serialize;
 use shared::events::{GcsNotice, ObjectFinalized};
 use shared::graph::Location;
 use shared::launcher::{JobRequest, LaunchOutcome};
+use shared::Result;
 use tracing::field::Empty;
 use tracing::instrument;
 
-use crate::{AppState, Result};
+use crate::AppState;
 
 /// What handling a notice did; the response body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

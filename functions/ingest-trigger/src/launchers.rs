@@ -1,10 +1,11 @@
 //! The one place that picks the concrete [`JobLauncher`](shared::launcher::JobLauncher) from config.
 
 use shared::launcher::{LocalLauncher, LocalLauncherConfig, SharedLauncher};
+use shared::Result;
 use std::sync::Arc;
 
 use crate::kubernetes::KubernetesLauncher;
-use crate::{LauncherKind, Result, Settings};
+use crate::{LauncherKind, Settings};
 
 /// Builds the launcher `LAUNCHER` names.
 pub async fn connect_launcher(settings: &Settings) -> Result<SharedLauncher> {

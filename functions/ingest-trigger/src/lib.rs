@@ -6,7 +6,6 @@
 //! location, or launch a job ([`kubernetes`] in the cluster, a child process
 //! locally).
 
-pub mod error;
 pub mod handler;
 pub mod kubernetes;
 pub mod launchers;
@@ -17,7 +16,6 @@ pub mod startup;
 #[cfg(test)]
 mod fakes;
 
-pub use error::{Error, Result};
 pub use handler::{handle, Outcome};
 pub use settings::{LauncherKind, LocalSettings, Settings};
 pub use shared::http::Application;

@@ -1,14 +1,7 @@
-//! `ingest-trigger`: GCS object-finalized events in, one cv-processor run per image out.
-
-use anyhow::Context;
-use ingest_trigger::{build, Settings};
+//! `ingest-trigger` binary: settings, telemetry, serve.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Settings::from_env().context("reading settings")?;
-    shared::telemetry::init(settings.server.log_format, "info");
-    tracing::info!(launcher = ?settings.launcher, feature_set = %settings.server.feature_set, "starting ingest-trigger");
-    let app = build(&settings).await.context("starting ingest-trigger")?;
-    app.run_until_stopped().await.context("serving")?;
-    Ok(())
+    use ingest_trigger::{build, Settings};
+    Ok(shared::http::run(Settings::from_env, |s| &s.server, build).await?)
 }

@@ -4,10 +4,10 @@ use serde::Deserialize;
 use shared::auth::PushAuthSettings;
 use shared::config::{load, GraphSettings, LocationSettings, ServerSettings};
 use shared::domain::LocationPolicy;
+use shared::{Error, Result};
 use std::path::PathBuf;
 
 use crate::kubernetes::{JobSettings, JobTemplate};
-use crate::{Error, Result};
 
 /// Where processing runs go (`LAUNCHER`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

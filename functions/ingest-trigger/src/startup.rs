@@ -8,10 +8,11 @@ use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::SharedGraph;
 use shared::http::Application;
 use shared::launcher::SharedLauncher;
+use shared::Result;
 use std::sync::Arc;
 
 use crate::launchers::connect_launcher;
-use crate::{routes, Result, Settings};
+use crate::{routes, Settings};
 
 /// Dependencies every handler uses, built once at start.
 #[derive(Clone)]
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Connects the backends the settings name and binds the listener (port 0 picks a free one).
 pub async fn build(settings: &Settings) -> Result<Application> {
+    tracing::info!(launcher = ?settings.launcher, feature_set = %settings.server.feature_set, "starting ingest-trigger");
     let state = AppState {
         graph: connect_graph(&settings.graph).await?,
         launcher: connect_launcher(settings).await?,
@@ -57,5 +59,5 @@ pub async fn build(settings: &Settings) -> Result<Application> {
 
 /// Binds `server.host:server.port` for the given state.
 pub async fn bind(server: &ServerSettings, state: AppState) -> Result<Application> {
-    Ok(Application::bind(&server.host, server.port, router(state)).await?)
+    Application::bind(&server.host, server.port, router(state)).await
 }

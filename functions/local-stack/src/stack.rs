@@ -2,7 +2,7 @@
 
 use axum::Router;
 use shared::cache::MemoryCache;
-use shared::config::{connect_graph, GraphSettings};
+use shared::config::{connect_graph, Backends, GraphSettings};
 use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::spanner::{create_database, Endpoint};
 use shared::graph::SharedGraph;
@@ -103,7 +103,7 @@ impl RunningStack {
             backoff_limit: 2,
             log_dir: config.log_dir.clone(),
         })?);
-        let ttl = Duration::from_secs(3600);
+        let backends = Backends { graph: graph.clone(), cache: cache.clone(), cache_ttl: Duration::from_secs(3600) };
         // NB: development: any bucket folder under the root, and nothing outside it.
         let locations = Arc::new(LocationPolicy::development(&config.bucket_root));
 
@@ -117,9 +117,7 @@ impl RunningStack {
             locations: locations.clone(),
         });
         let ingestor = feature_ingestor::router(feature_ingestor::AppState {
-            graph: graph.clone(),
-            cache: cache.clone(),
-            cache_ttl: ttl,
+            backends: backends.clone(),
             feature_set: config.feature_set.clone(),
             dead_letter,
             // NB: loopback only; the emulator's pushes carry no token.
@@ -127,16 +125,12 @@ impl RunningStack {
             locations: locations.clone(),
         });
         let warmer = cache_warmer::router(cache_warmer::AppState {
-            graph: graph.clone(),
-            cache: cache.clone(),
-            cache_ttl: ttl,
+            backends: backends.clone(),
             feature_set: config.feature_set.clone(),
             limit: 10_000,
         });
         let service = feature_service::router(feature_service::AppState {
-            graph: graph.clone(),
-            cache: cache.clone(),
-            cache_ttl: ttl,
+            backends: backends.clone(),
             active: Arc::new(feature_service::ActiveVersion::new(config.feature_set.clone(), Duration::from_secs(1))),
             images: Arc::new(ObjectReader::new(StorageConfig {
                 local_bucket_root: Some(config.bucket_root.clone()),

@@ -19,7 +19,7 @@ pub async fn run(args: &ActivateArgs) -> anyhow::Result<ExitCode> {
             println!("{set}: {from} → {} by {} at {:.1}% coverage", change.to, change.actor, coverage);
             Ok(ExitCode::SUCCESS)
         }
-        Err(backfill::Error::Refused(why)) => {
+        Err(shared::Error::Conflict(why)) => {
             eprintln!("refused: {why}");
             Ok(ExitCode::from(2))
         }

@@ -2,7 +2,7 @@
 //! documents to it, and it writes them to the graph (and cache) like the deployed one.
 
 use feature_ingestor::AppState;
-use shared::config::{connect_cache, CacheConfig, LocationSettings};
+use shared::config::{connect_cache, Backends, CacheConfig, LocationSettings};
 use shared::domain::FeatureSetName;
 use shared::graph::SharedGraph;
 use shared::http::Application;
@@ -14,9 +14,7 @@ pub async fn embedded_ingestor(
 ) -> anyhow::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let cache_config = CacheConfig::from_env()?;
     let state = AppState {
-        graph,
-        cache: connect_cache(&cache_config)?,
-        cache_ttl: cache_config.cache.ttl(),
+        backends: Backends { graph, cache: connect_cache(&cache_config)?, cache_ttl: cache_config.cache.ttl() },
         feature_set: set,
         // NB: only this command's shards post here, as CloudEvents on loopback: no Pub/Sub route.
         dead_letter: None,

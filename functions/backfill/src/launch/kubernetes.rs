@@ -7,11 +7,11 @@ use kube::api::{Api, ListParams};
 use shared::backfill::{version_key, BackfillManifest, RunId};
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::launcher::LaunchOutcome;
+use shared::{Error, Result};
 use tracing::instrument;
 
 use super::{JobState, Launched, RunState};
 use crate::job::{build_indexed_job, BackfillJob, COMPONENT_LABEL, FEATURE_SET_LABEL, RUN_LABEL, VERSION_KEY_LABEL};
-use crate::{Error, Result};
 
 const BACKEND: &str = "kubernetes";
 
@@ -48,7 +48,7 @@ impl KubernetesBackfills {
     pub async fn launch(&self, manifest: &BackfillManifest, root: &str) -> Result<Launched> {
         for (run, state) in self.runs(&manifest.feature_set, &manifest.model_version).await? {
             if run != manifest.run && state.state == RunState::Running {
-                return Err(Error::refused(format!(
+                return Err(Error::conflict(format!(
                     "backfill {} of {} is still running ({}/{} shards done): follow it with `backfill status`, \
                      or delete that Job to start over",
                     state.name, manifest.model_version, state.succeeded, state.completions
@@ -61,7 +61,7 @@ impl KubernetesBackfills {
         );
         match create_job(&self.jobs, &job).await? {
             LaunchOutcome::Created => Ok(Launched::Created),
-            LaunchOutcome::FailedBefore { reason } => Err(Error::refused(format!(
+            LaunchOutcome::FailedBefore { reason } => Err(Error::conflict(format!(
                 "the Job of run {} exists and has failed ({reason}): delete it to run the shards again",
                 manifest.run
             ))),
@@ -121,15 +121,15 @@ fn to_chrono(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> chrono
 
 fn api_error(what: &str, e: kube::Error) -> Error {
     match e {
-        kube::Error::Api(s) if s.code == 403 => Error::Shared(shared::Error::backend(
+        kube::Error::Api(s) if s.code == 403 => Error::backend(
             BACKEND,
             format!("RBAC is missing: {what} was forbidden; grant create, get and list on batch/v1 jobs (Role sightgraph-backfill-launcher): {}", s.message),
-        )),
+        ),
         kube::Error::Api(s) if s.code == 429 || s.code >= 500 => {
-            Error::Shared(shared::Error::unavailable(BACKEND, format!("{what}: {} {}", s.code, s.message)))
+            Error::unavailable(BACKEND, format!("{what}: {} {}", s.code, s.message))
         }
-        kube::Error::Api(s) => Error::Shared(shared::Error::backend(BACKEND, format!("{what}: {} {}", s.code, s.message))),
-        other => Error::Shared(shared::Error::unavailable(BACKEND, format!("{what}: {other}"))),
+        kube::Error::Api(s) => Error::backend(BACKEND, format!("{what}: {} {}", s.code, s.message)),
+        other => Error::unavailable(BACKEND, format!("{what}: {other}")),
     }
 }
 

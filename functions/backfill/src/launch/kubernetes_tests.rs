@@ -109,7 +109,7 @@ async fn another_run_of_the_version_still_running_is_refused_without_creating_an
         against(vec![(StatusCode::OK, job_list(vec![other]))], async |b| b.launch(&m, "gs://p-backfills/").await).await;
 
     let err = outcome.unwrap_err();
-    assert!(matches!(err, Error::Refused(_)), "{err:?}");
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
     assert!(err.to_string().contains("backfill-aaaaaaaaaaaa") && err.to_string().contains("1/3"), "{err}");
     assert_eq!(seen.len(), 1, "nothing was posted");
 }

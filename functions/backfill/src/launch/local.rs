@@ -5,10 +5,10 @@
 use shared::backfill::BackfillManifest;
 use shared::domain::JobName;
 use shared::launcher::{LaunchOutcome, LocalJobStatus, LocalLauncher, LocalLauncherConfig};
+use shared::Result;
 use std::time::Duration;
 
 use super::{JobState, Launched, RunState};
-use crate::Result;
 
 /// The shards of runs as child processes.
 pub struct LocalBackfills {
@@ -26,7 +26,7 @@ impl LocalBackfills {
 
     /// Shard `index`'s process name.
     pub fn shard_name(manifest: &BackfillManifest, index: u32) -> Result<JobName> {
-        Ok(JobName::parse(&format!("{}-s{index:05}", manifest.run))?)
+        JobName::parse(&format!("{}-s{index:05}", manifest.run))
     }
 
     /// Starts every shard of the run (a run started before in this process starts nothing).

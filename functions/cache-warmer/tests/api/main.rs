@@ -13,9 +13,11 @@ async fn state(limit: usize) -> (AppState, Arc<MemoryCache>, Arc<SqliteGraphStor
     graph.ensure_schema().await.unwrap();
     let cache = Arc::new(MemoryCache::new(1000));
     let s = AppState {
-        graph: graph.clone(),
-        cache: cache.clone(),
-        cache_ttl: Duration::from_secs(60),
+        backends: shared::config::Backends {
+            graph: graph.clone(),
+            cache: cache.clone(),
+            cache_ttl: Duration::from_secs(60),
+        },
         feature_set: Default::default(),
         limit,
     };

@@ -45,9 +45,11 @@ pub async fn spawn_app_verifying(dead_letter_host: Option<&str>, push_only: bool
         Publisher::new(TopicName::parse(DEAD_LETTER_TOPIC).unwrap(), config).unwrap()
     });
     let state = AppState {
-        graph: graph.clone(),
-        cache: cache.clone(),
-        cache_ttl: Duration::from_secs(60),
+        backends: shared::config::Backends {
+            graph: graph.clone(),
+            cache: cache.clone(),
+            cache_ttl: Duration::from_secs(60),
+        },
         feature_set: Default::default(),
         dead_letter,
         push_auth,

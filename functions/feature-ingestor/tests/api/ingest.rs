@@ -131,9 +131,11 @@ async fn the_function_contract_holds() {
         let graph = std::sync::Arc::new(shared::graph::sqlite::SqliteGraphStore::in_memory().unwrap());
         graph.ensure_schema().await.unwrap();
         feature_ingestor::router(feature_ingestor::AppState {
-            graph,
-            cache: app.cache.clone(),
-            cache_ttl: std::time::Duration::from_secs(60),
+            backends: shared::config::Backends {
+                graph,
+                cache: app.cache.clone(),
+                cache_ttl: std::time::Duration::from_secs(60),
+            },
             feature_set: Default::default(),
             dead_letter: None,
             push_auth: shared::auth::PushAuth::disabled_for_development(),

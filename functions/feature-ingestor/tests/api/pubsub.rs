@@ -132,9 +132,11 @@ async fn a_graph_failure_is_answered_with_an_error_so_pubsub_redelivers() {
     let app = spawn_app().await;
     let broken = shared::graph::sqlite::SqliteGraphStore::in_memory().unwrap();
     let state = feature_ingestor::AppState {
-        graph: std::sync::Arc::new(broken),
-        cache: app.cache.clone(),
-        cache_ttl: std::time::Duration::from_secs(60),
+        backends: shared::config::Backends {
+            graph: std::sync::Arc::new(broken),
+            cache: app.cache.clone(),
+            cache_ttl: std::time::Duration::from_secs(60),
+        },
         feature_set: Default::default(),
         dead_letter: None,
         push_auth: shared::auth::PushAuth::disabled_for_development(),

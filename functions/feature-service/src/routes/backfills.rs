@@ -18,18 +18,8 @@ use std::collections::BTreeMap;
 use super::{bad_json, bad_query};
 use crate::AppState;
 
-/// The workflow's errors as HTTP: a refusal is 409, the rest as everywhere.
-pub fn failure(e: backfill::Error) -> Response {
-    match e {
-        backfill::Error::Refused(message) => {
-            (StatusCode::CONFLICT, Json(json!({"error": "conflict", "message": message}))).into_response()
-        }
-        backfill::Error::Shared(e) => ApiError(e).into_response(),
-    }
-}
-
-fn off(what: &str) -> Response {
-    ApiError(shared::Error::unavailable("backfill", format!("{what}: BACKFILL_ROOT is not set"))).into_response()
+fn off(what: &str) -> ApiError {
+    ApiError(shared::Error::unavailable("backfill", format!("{what}: BACKFILL_ROOT is not set")))
 }
 
 /// `POST /backfills` body.
@@ -54,28 +44,21 @@ pub async fn launch(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<LaunchRequest>, JsonRejection>,
-) -> Response {
-    let actor = match state.admins.authenticate(&headers) {
-        Ok(actor) => actor.to_owned(),
-        Err(denied) => return ApiError(denied).into_response(),
-    };
-    let Json(req) = match body.map_err(bad_json) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, ApiError> {
+    let actor = state.admins.authenticate(&headers)?.to_owned();
+    let Json(req) = body.map_err(bad_json)?;
     let b = &state.backfills;
     let (Some(store), Some(jobs)) = (&b.store, &b.jobs) else {
-        return off("backfills are launched with LAUNCHER=kubernetes");
+        return Err(off("backfills are launched with LAUNCHER=kubernetes"));
     };
     let set = req.feature_set.unwrap_or_else(|| state.active.set().clone());
     if &set != state.active.set() {
         // NB: documents carry no feature set; the ingestor writes them to its FEATURE_SET.
         let message = format!("the ingestor writes documents to feature set {}, not {set}", state.active.set());
-        return ApiError(shared::Error::invalid(message)).into_response();
+        return Err(ApiError::invalid(message));
     }
     let Some(image) = req.image.or_else(|| std::env::var("JOB_IMAGE").ok()) else {
-        return ApiError(shared::Error::invalid("image: name the cv-processor image that produces the version"))
-            .into_response();
+        return Err(ApiError::invalid("image: name the cv-processor image that produces the version"));
     };
     let request = PlanRequest {
         feature_set: set,
@@ -87,25 +70,19 @@ pub async fn launch(
         chunk_size: b.settings.chunk_size,
         created_by: actor.clone(),
     };
-    let planned = match plan(state.graph.as_ref(), store, &request).await {
-        Ok(p) => p,
-        Err(e) => return failure(e),
-    };
-    match planned {
+    let (manifest, unusable) = match plan(state.backends.graph.as_ref(), store, &request).await? {
         Plan::Nothing { unusable } => {
-            Json(json!({"launched": false, "reason": "every image in scope has the version", "unusable": unusable}))
-                .into_response()
+            let body =
+                json!({"launched": false, "reason": "every image in scope has the version", "unusable": unusable});
+            return Ok(Json(body).into_response());
         }
-        Plan::Run { manifest, unusable, .. } => match jobs.launch(&manifest, store.root()).await {
-            Ok(outcome) => {
-                tracing::info!(run = %manifest.run, images = manifest.images, %actor, "backfill launched");
-                let body = json!({"launched": true, "outcome": outcome, "job": backfill::job::job_name(&manifest),
-                                  "manifest": manifest, "unusable": unusable});
-                (StatusCode::CREATED, Json(body)).into_response()
-            }
-            Err(e) => failure(e),
-        },
-    }
+        Plan::Run { manifest, unusable, .. } => (manifest, unusable),
+    };
+    let outcome = jobs.launch(&manifest, store.root()).await?;
+    tracing::info!(run = %manifest.run, images = manifest.images, %actor, "backfill launched");
+    let body = json!({"launched": true, "outcome": outcome, "job": backfill::job::job_name(&manifest),
+                      "manifest": manifest, "unusable": unusable});
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// `GET /backfills` query.
@@ -121,25 +98,15 @@ pub async fn status(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<StatusQuery>, QueryRejection>,
-) -> Response {
+) -> Result<Json<serde_json::Value>, ApiError> {
     // NB: runs name their Job, bucket paths and launching actor: admin only, like launches.
-    if let Err(denied) = state.admins.authenticate(&headers) {
-        return ApiError(denied).into_response();
-    }
-    let Query(q) = match query.map_err(bad_query) {
-        Ok(q) => q,
-        Err(e) => return e.into_response(),
-    };
-    let Some(store) = &state.backfills.store else { return off("no backfill runs to show") };
+    state.admins.authenticate(&headers)?;
+    let Query(q) = query.map_err(bad_query)?;
+    let Some(store) = &state.backfills.store else { return Err(off("no backfill runs to show")) };
     let set = q.feature_set.unwrap_or_else(|| state.active.set().clone());
-    match latest_runs(&state, store, &set, q.model_version.as_ref()).await {
-        Ok(runs) => {
-            let runs: Vec<_> =
-                runs.into_iter().map(|p| json!({"line": p.line(), "state": p.state(), "progress": p})).collect();
-            Json(json!({"feature_set": set, "backfills": runs})).into_response()
-        }
-        Err(e) => failure(e),
-    }
+    let runs = latest_runs(&state, store, &set, q.model_version.as_ref()).await?;
+    let runs: Vec<_> = runs.into_iter().map(|p| json!({"line": p.line(), "state": p.state(), "progress": p})).collect();
+    Ok(Json(json!({"feature_set": set, "backfills": runs})))
 }
 
 async fn latest_runs(
@@ -147,7 +114,7 @@ async fn latest_runs(
     store: &BackfillStore,
     set: &FeatureSetName,
     only: Option<&ModelVersion>,
-) -> backfill::Result<Vec<Progress>> {
+) -> shared::Result<Vec<Progress>> {
     let mut newest: BTreeMap<String, shared::backfill::BackfillManifest> = BTreeMap::new();
     for entry in store.list(&format!("index/{set}/")).await? {
         let Some(run) = entry.rsplit('/').next().and_then(|r| RunId::parse(r).ok()) else { continue };
@@ -168,7 +135,7 @@ async fn latest_runs(
             }
             None => None,
         };
-        out.push(progress(store, state.graph.as_ref(), &m, job).await?);
+        out.push(progress(store, state.backends.graph.as_ref(), &m, job).await?);
     }
     out.sort_by_key(|p| std::cmp::Reverse(p.manifest.created_at));
     Ok(out)
@@ -189,18 +156,11 @@ pub async fn compare(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<CompareRequest>, JsonRejection>,
-) -> Response {
-    if let Err(denied) = state.admins.authenticate(&headers) {
-        return ApiError(denied).into_response();
-    }
-    let Json(req) = match body.map_err(bad_json) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.admins.authenticate(&headers)?;
+    let Json(req) = body.map_err(bad_json)?;
     let set = req.feature_set.unwrap_or_else(|| state.active.set().clone());
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT);
-    match compare_versions(state.graph.as_ref(), &set, &req.from, &req.to, limit).await {
-        Ok(report) => Json(json!({"table": render(&report), "report": report})).into_response(),
-        Err(e) => failure(e),
-    }
+    let report = compare_versions(state.backends.graph.as_ref(), &set, &req.from, &req.to, limit).await?;
+    Ok(Json(json!({"table": render(&report), "report": report})))
 }

@@ -29,7 +29,7 @@ pub async fn pattern(
     let Some(version) = resolve_version(&state, q.version.clone()).await? else {
         return Ok(Json(json!({"model_version": null, "matches": [], "truncated": false, "next_cursor": null})));
     };
-    let page = state.graph.pattern_search(&q, &version).await?;
+    let page = state.backends.graph.pattern_search(&q, &version).await?;
     let mut body = serde_json::to_value(&page).map_err(|e| Error::backend("json", e))?;
     body["model_version"] = json!(version);
     Ok(Json(body))
@@ -38,7 +38,7 @@ pub async fn pattern(
 /// `GET /graph/node/{id}`.
 pub async fn node(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let id = NodeId::parse(&id)?;
-    let node = state.graph.node(&id).await?.ok_or_else(|| Error::NotFound(format!("node {}", id.as_str())))?;
+    let node = state.backends.graph.node(&id).await?.ok_or_else(|| Error::NotFound(format!("node {}", id.as_str())))?;
     Ok(Json(json!({ "node": node })))
 }
 
@@ -75,6 +75,7 @@ pub async fn neighbourhood(
     }
     let id = NodeId::parse(&id)?;
     let n = state
+        .backends
         .graph
         .neighbourhood(&id, q.depth, q.limit)
         .await?
@@ -107,10 +108,10 @@ pub async fn similar(
         return Err(ApiError::invalid(format!("k must be 1..={MAX_K}")));
     }
     let id = ObjectId::parse(&id)?;
-    let target = state.graph.object(&id).await?.ok_or_else(|| Error::NotFound(format!("object {id}")))?;
+    let target = state.backends.graph.object(&id).await?.ok_or_else(|| Error::NotFound(format!("object {id}")))?;
     if q.version.as_ref().is_some_and(|v| v != &target.model_version) {
         return Err(Error::NotFound(format!("object {id} has no features of that version")).into());
     }
-    let results = state.graph.nearest_objects(&id, q.k, state.similar_max_scan).await?.unwrap_or_default();
+    let results = state.backends.graph.nearest_objects(&id, q.k, state.similar_max_scan).await?.unwrap_or_default();
     Ok(Json(json!({"object_id": id, "model_version": target.model_version, "results": results})))
 }

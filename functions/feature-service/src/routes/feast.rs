@@ -109,7 +109,7 @@ pub async fn get_online_features(
             Some(Fetched::Cache(o) | Fetched::Graph(o)) => {
                 Row::present(o).ok_or_else(|| Error::backend("cache", "a cached object's JSON does not parse"))?
             }
-            Some(Fetched::Unavailable(e)) => return Err(Error::unavailable(state.graph.backend(), e).into()),
+            Some(Fetched::Unavailable(e)) => return Err(Error::unavailable(state.backends.graph.backend(), e).into()),
             Some(Fetched::NotFound) | None => Row::NotFound,
         };
         rows.push(row);

@@ -24,7 +24,7 @@ const SNIFF_BYTES: usize = 16;
 /// root, and only bytes that sniff as an image are served.
 pub async fn image(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = ImageId::parse(&id)?;
-    let record = state.graph.image(&id).await?.ok_or_else(|| Error::NotFound(format!("image {id}")))?;
+    let record = state.backends.graph.image(&id).await?.ok_or_else(|| Error::NotFound(format!("image {id}")))?;
     let mut last = Error::NotFound(format!("no readable location for image {id}"));
     for text in &record.locations {
         match servable(&state, text).await {

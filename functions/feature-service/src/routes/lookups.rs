@@ -70,6 +70,7 @@ pub async fn image(
         .await?
         .ok_or_else(|| Error::NotFound("no features have been ingested yet".into()))?;
     let mut found = state
+        .backends
         .graph
         .image_features(&selector, &version)
         .await?

@@ -107,6 +107,6 @@ pub async fn similar(
     };
     let q = VectorQuery { vector, version, k, label, min_score, max_scan: state.similar_max_scan };
     q.validate()?;
-    let results = state.graph.nearest_to_vector(&q).await?;
+    let results = state.backends.graph.nearest_to_vector(&q).await?;
     Ok(Json(json!({"model_version": q.version, "results": results})))
 }

@@ -16,10 +16,10 @@ use crate::AppState;
 
 /// `GET /versions`: each set with its versions, audit trail, and each version's coverage.
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let sets = state.graph.feature_sets().await?;
+    let sets = state.backends.graph.feature_sets().await?;
     let mut out = Vec::with_capacity(sets.len());
     for set in sets {
-        let coverage = state.graph.version_coverage(&FeatureSetName::parse(&set.name)?).await?;
+        let coverage = state.backends.graph.version_coverage(&FeatureSetName::parse(&set.name)?).await?;
         let mut entry = serde_json::to_value(&set).map_err(|e| ApiError::invalid(e.to_string()))?;
         entry["coverage"] = serde_json::to_value(&coverage).map_err(|e| ApiError::invalid(e.to_string()))?;
         out.push(entry);
@@ -50,10 +50,7 @@ pub async fn activate(
     let Json(req) = body.map_err(bad_json)?;
     let min = state.backfills.min_coverage;
     let change =
-        match backfill::activate::activate(state.graph.as_ref(), &set, &req.version, actor, min, req.force).await {
-            Ok(change) => change,
-            Err(e) => return Ok(super::backfills::failure(e)),
-        };
+        backfill::activate::activate(state.backends.graph.as_ref(), &set, &req.version, actor, min, req.force).await?;
     if &set == state.active.set() {
         state.active.store(Some(change.to.clone()));
     }
@@ -69,7 +66,7 @@ pub async fn rollback(
 ) -> Result<Response, ApiError> {
     let actor = state.admins.authenticate(&headers)?;
     let set = FeatureSetName::parse(&set)?;
-    let change = state.graph.rollback_version(&set, actor).await?;
+    let change = state.backends.graph.rollback_version(&set, actor).await?;
     if &set == state.active.set() {
         state.active.store(Some(change.to.clone()));
     }

@@ -196,9 +196,7 @@ pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration)
     let cache = connect_cache(&config).expect("cache settings");
     let set = FeatureSetName::parse(&format!("backends-{:016x}", random_u64())).unwrap();
     let state = AppState {
-        graph: graph.clone(),
-        cache,
-        cache_ttl: config.cache.ttl(),
+        backends: shared::config::Backends { graph: graph.clone(), cache, cache_ttl: config.cache.ttl() },
         active: Arc::new(ActiveVersion::new(set.clone(), active_ttl)),
         images: Arc::new(ObjectReader::new(StorageConfig {
             local_bucket_root: Some(std::env::temp_dir()),

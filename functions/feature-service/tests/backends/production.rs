@@ -5,7 +5,7 @@
 
 use secrecy::SecretString;
 use shared::cache::CacheKey;
-use shared::config::ServerSettings;
+use shared::config::{CacheConfig, GraphSettings, ServerSettings, Settings};
 use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::schema::FeatureDocument;
 use shared::storage::StorageConfig;
@@ -14,8 +14,10 @@ use std::net::SocketAddr;
 
 use crate::helpers::{env, random_u64, redis_config, Neo4jAddr};
 
-fn server_settings(set: &FeatureSetName) -> ServerSettings {
-    ServerSettings { port: 0, host: "127.0.0.1".into(), log_format: Default::default(), feature_set: set.clone() }
+fn common(set: &FeatureSetName, graph: &GraphSettings, cache: &CacheConfig) -> Settings {
+    let server =
+        ServerSettings { port: 0, host: "127.0.0.1".into(), log_format: Default::default(), feature_set: set.clone() };
+    Settings { server, graph: graph.clone(), cache: cache.clone() }
 }
 
 fn serve(port: u16, run: impl std::future::Future<Output = std::io::Result<()>> + Send + 'static) -> TestServer {
@@ -39,9 +41,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
     let set = FeatureSetName::parse(&format!("e2e-{:016x}", random_u64())).unwrap();
     let (graph, cache) = (Neo4jAddr::shared().settings(), redis_config(&env("REDIS_URL")));
     let ingestor = feature_ingestor::build(&feature_ingestor::Settings {
-        server: server_settings(&set),
-        graph: graph.clone(),
-        cache: cache.clone(),
+        common: common(&set, &graph, &cache),
         pubsub: Default::default(),
         push_auth: shared::auth::PushAuthSettings {
             audience: None,
@@ -55,9 +55,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
     .expect("feature-ingestor builds");
     let ingestor = serve(ingestor.port(), ingestor.run_until_stopped());
     let service = feature_service::build(&feature_service::Settings {
-        server: server_settings(&set),
-        graph: graph.clone(),
-        cache: cache.clone(),
+        common: common(&set, &graph, &cache),
         admins: feature_service::AdminTokens::from_settings(Some(&SecretString::from("unused-token-0123456789")), None)
             .unwrap(),
         active_version_ttl_seconds: 5,
@@ -72,14 +70,9 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
     .await
     .expect("feature-service builds");
     let service = serve(service.port(), service.run_until_stopped());
-    let warmer = cache_warmer::build(&cache_warmer::Settings {
-        server: server_settings(&set),
-        graph,
-        cache: cache.clone(),
-        limit: 10_000,
-    })
-    .await
-    .expect("cache-warmer builds");
+    let warmer = cache_warmer::build(&cache_warmer::Settings { common: common(&set, &graph, &cache), limit: 10_000 })
+        .await
+        .expect("cache-warmer builds");
     let warmer = serve(warmer.port(), warmer.run_until_stopped());
 
     let event = fixture("features-extracted.dog.valid.json");

@@ -1,5 +1,7 @@
 use super::*;
+use crate::kubernetes::JobOutput;
 use crate::kubernetes::Quantity as Qty;
+use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec};
 use shared::domain::{JobName, ObjectUri};
 use shared::pubsub::TopicName;
 

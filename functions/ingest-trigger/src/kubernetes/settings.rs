@@ -1,11 +1,11 @@
 //! `JOB_*`: the template every processing Job is built from, validated at start.
 
 use serde::Deserialize;
+use shared::pubsub::TopicName;
+use shared::{Error, Result};
 use std::collections::BTreeMap;
 
 use super::Quantity;
-use crate::{Error, Result};
-use shared::pubsub::TopicName;
 
 /// `JOB_*` as read from the environment; [`JobSettings::template`] validates it.
 #[derive(Debug, Clone, Deserialize)]

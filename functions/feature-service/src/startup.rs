@@ -2,10 +2,8 @@
 
 use axum::routing::{get, post};
 use axum::Router;
-use shared::cache::SharedCache;
-use shared::config::{connect_cache, connect_graph};
+use shared::config::Backends;
 use shared::domain::LocationPolicy;
-use shared::graph::SharedGraph;
 use shared::http::{with_ops, Application};
 use shared::storage::ObjectReader;
 use std::sync::Arc;
@@ -21,12 +19,8 @@ use crate::{openapi, Settings};
 /// Dependencies shared by requests.
 #[derive(Clone)]
 pub struct AppState {
-    /// The source of truth.
-    pub graph: SharedGraph,
-    /// The hot tier (cache-aside).
-    pub cache: SharedCache,
-    /// TTL of entries filled on a miss.
-    pub cache_ttl: Duration,
+    /// The source of truth, and the hot tier (cache-aside, filled on a miss).
+    pub backends: Backends,
     /// The active-version pointer of the served feature set.
     pub active: Arc<ActiveVersion>,
     /// Reads image bytes for `/images/{id}`.
@@ -72,13 +66,12 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Connects the backends and binds the port (0 picks a free one); serves the UI when `UI_DIST` is set.
-pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+pub async fn build(settings: &Settings) -> shared::Result<Application> {
+    let server = &settings.common.server;
     let state = AppState {
-        graph: connect_graph(&settings.graph).await?,
-        cache: connect_cache(&settings.cache)?,
-        cache_ttl: settings.cache.cache.ttl(),
+        backends: Backends::connect(&settings.common).await?,
         active: Arc::new(ActiveVersion::new(
-            settings.server.feature_set.clone(),
+            server.feature_set.clone(),
             Duration::from_secs(settings.active_version_ttl_seconds),
         )),
         images: Arc::new(ObjectReader::new(settings.storage.clone())),
@@ -94,5 +87,5 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     if let Some(dir) = &settings.ui_dist {
         router = router.fallback_service(tower_http::services::ServeDir::new(dir));
     }
-    Ok(Application::bind(&settings.server.host, settings.server.port, router).await?)
+    Application::bind(&server.host, server.port, router).await
 }
