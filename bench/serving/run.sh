@@ -49,9 +49,9 @@ redis_port="$REDIS_PORT"
 
 log "release build"
 # NB: one invocation, so the binary and the bench helpers share one feature resolution (no rebuilds).
-cargo build --release --quiet -p feature-service --bin feature-service --example serving_bench --example vector_bench
+cargo build --release --quiet -p feature-service --bin feature-service -p serving-bench --bin serving_bench --bin vector_bench
 bin="$CARGO_TARGET_DIR/release/feature-service"
-sb="$CARGO_TARGET_DIR/release/examples/serving_bench"
+sb="$CARGO_TARGET_DIR/release/serving_bench"
 
 work="$(mktemp -d)"
 cat /proc/loadavg > "$work/loadavg-before.txt"
