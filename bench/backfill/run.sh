@@ -23,7 +23,7 @@ py="$(venv bench-backfill "$here/requirements.txt")/bin/python"
 
 log "building cv-processor, feature-ingestor and sightgraph (release)"
 (cd "$SIGHTGRAPH_ROOT" && cargo build --release --quiet -p cv-processor -p feature-ingestor -p sightgraph)
-bin="${CARGO_TARGET_DIR:-$SIGHTGRAPH_ROOT/target}/release"
+bin="$CARGO_TARGET_DIR/release"
 
 work="$(mktemp -d)"
 ingestor_pid=""

@@ -30,8 +30,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../../scripts/lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
-export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
+use_run_folder
 duration="${BENCH_DURATION:-10s}" runs="${BENCH_RUNS:-3}" count="${BENCH_COUNT:-10000}" dim="${BENCH_DIM:-1280}"
 write_images="${BENCH_WRITE_IMAGES:-40}" per_image="${BENCH_OBJECTS_PER_IMAGE:-8}"
 concurrencies=(1 16 64)
