@@ -86,7 +86,7 @@ async fn the_emulator_stores_what_the_binary_publishes() {
         eprintln!("SKIPPED: PUBSUB_EMULATOR_HOST is unset (scripts/services/pubsub.sh start)");
         return;
     };
-    let tag = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let tag = format!("{:016x}", shared::testing::random_u64());
     let (topic, sub) = (format!("projects/sightgraph-test/topics/cv-{tag}"), format!("cv-{tag}"));
     let client = reqwest::Client::new();
     let api = |path: &str| format!("http://{host}/v1/{path}");
