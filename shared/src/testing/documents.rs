@@ -166,9 +166,10 @@ mod tests {
 
     #[test]
     fn random_documents_are_valid_fresh_and_of_the_asked_size() {
-        let policy = LocationPolicy::buckets(["b"]).unwrap();
+        let policy = LocationPolicy::buckets(["sightgraph-test"]).unwrap();
 
-        let (a, b) = (random_document("b", "v@1", 5, 16), random_document("b", "v@1", 5, 16));
+        let (a, b) =
+            (random_document("sightgraph-test", "v@1", 5, 16), random_document("sightgraph-test", "v@1", 5, 16));
 
         a.validate(&policy).expect("a random document is valid");
         assert_eq!((a.objects.len(), a.objects[0].embedding.len(), a.relations.len()), (5, 16, 4));
