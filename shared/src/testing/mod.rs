@@ -12,6 +12,8 @@ mod documents;
 pub use documents::{md5_of, random_document, random_u64, random_unit, sample_document};
 
 use axum::Router;
+
+use crate::http::Application;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -33,21 +35,34 @@ impl TestServer {
 
     /// Sends a fixture request.
     pub async fn send(&self, fixture: &FixtureRequest) -> reqwest::Response {
-        let mut req = self.client.request(fixture.method.parse().expect("fixture method"), self.url(&fixture.path));
-        for (k, v) in &fixture.headers {
-            req = req.header(k, v);
-        }
-        req.body(fixture.body_bytes()).send().await.expect("request reaches the test server")
+        send(&self.client, &self.url(""), fixture, None).await
     }
 }
 
-/// Serves `app` on 127.0.0.1 with a free port until the test ends.
+/// Sends `fixture` to the server at `base` (`http://127.0.0.1:<port>`), with
+/// `Authorization: <authorization>` when given.
+pub async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    fixture: &FixtureRequest,
+    authorization: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client.request(fixture.method.parse().expect("fixture method"), format!("{base}{}", fixture.path));
+    for (k, v) in &fixture.headers {
+        req = req.header(k, v);
+    }
+    if let Some(value) = authorization {
+        req = req.header("authorization", value);
+    }
+    req.body(fixture.body_bytes()).send().await.expect("request reaches the test server")
+}
+
+/// Serves `app` as the real [`Application`] does (its listener, its graceful
+/// shutdown) on 127.0.0.1 and a free port until the test ends.
 pub async fn spawn(app: Router) -> TestServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
-    let addr = listener.local_addr().expect("local addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let application = Application::bind("127.0.0.1", 0, app).await.expect("bind a free port");
+    let addr = SocketAddr::from(([127, 0, 0, 1], application.port()));
+    tokio::spawn(application.run_until_stopped());
     TestServer { addr, client: reqwest::Client::new() }
 }
 
