@@ -57,6 +57,12 @@ pub async fn send(
     req.body(fixture.body_bytes()).send().await.expect("request reaches the test server")
 }
 
+/// Sends `request` and reads the answer's JSON body, whatever its status.
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    let response = request.send().await.expect("request reaches the server");
+    response.json().await.expect("the answer is JSON")
+}
+
 /// Serves `app` as the real [`Application`] does (its listener, its graceful
 /// shutdown) on 127.0.0.1 and a free port until the test ends.
 pub async fn spawn(app: Router) -> TestServer {
@@ -182,6 +188,17 @@ pub async fn spanner_settings(prefix: &str) -> Option<crate::config::SpannerSett
         emulator_host: Some(host),
         ..Default::default()
     })
+}
+
+/// The in-process backends with the graph's schema in place: an in-memory SQLite
+/// graph and a memory cache of `capacity` entries.
+pub async fn memory_backends(
+    capacity: usize,
+) -> (std::sync::Arc<crate::graph::sqlite::SqliteGraphStore>, std::sync::Arc<crate::cache::MemoryCache>) {
+    use crate::graph::GraphStore;
+    let graph = std::sync::Arc::new(crate::graph::sqlite::SqliteGraphStore::in_memory().expect("an in-memory SQLite"));
+    graph.ensure_schema().await.expect("the schema is created");
+    (graph, std::sync::Arc::new(crate::cache::MemoryCache::new(capacity)))
 }
 
 /// `n` cache entries under a model version of their own (fresh keys on every call, so tests
