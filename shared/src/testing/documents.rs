@@ -6,6 +6,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::domain::{FeatureId, ObjectId};
 use crate::schema::{BBox, DetectedObject, FeatureDocument, Relation, RelationKind};
 
+/// One step of splitmix64 over `state`: the same seed draws the same numbers, for data
+/// a run must be able to make again.
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A random 64-bit number: splitmix64 over a process-wide counter seeded by the clock
 /// and the pid, so tests and benchmark runs sharing a server never draw the same ids.
 pub fn random_u64() -> u64 {
@@ -13,10 +23,9 @@ pub fn random_u64() -> u64 {
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64
         ^ u64::from(std::process::id());
     let _ = STATE.compare_exchange(0, seed, Ordering::Relaxed, Ordering::Relaxed);
-    let mut z = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    // NB: the counter, not the mixed value, advances, so concurrent callers draw distinct numbers.
+    let mut state = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+    splitmix64(&mut state)
 }
 
 /// A random unit vector of `dim` floats.
@@ -48,10 +57,15 @@ pub fn random_document(bucket: &str, version: &str, objects: usize, dim: usize) 
             }
         })
         .collect();
-    let mut ids: Vec<ObjectId> = doc.objects.iter().map(|o| o.id.clone()).collect();
+    doc.relations = near_row(&doc.objects);
+    doc
+}
+
+/// NEAR relations (distance 0.01) between neighbours in id order: a row of objects.
+pub fn near_row(objects: &[DetectedObject]) -> Vec<Relation> {
+    let mut ids: Vec<&ObjectId> = objects.iter().map(|o| &o.id).collect();
     ids.sort();
-    doc.relations = ids
-        .windows(2)
+    ids.windows(2)
         .map(|w| Relation {
             kind: RelationKind::Near,
             from: w[0].clone(),
@@ -59,8 +73,7 @@ pub fn random_document(bucket: &str, version: &str, objects: usize, dim: usize) 
             distance: Some(0.01),
             iou: None,
         })
-        .collect();
-    doc
+        .collect()
 }
 
 /// A small valid feature document for `image_bytes` seen at `uri`: one person

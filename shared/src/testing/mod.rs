@@ -9,7 +9,7 @@
 
 mod documents;
 
-pub use documents::{md5_of, random_document, random_u64, random_unit, sample_document};
+pub use documents::{md5_of, near_row, random_document, random_u64, random_unit, sample_document, splitmix64};
 
 use axum::Router;
 
