@@ -24,7 +24,7 @@ py="$(venv bench-backfill "$here/requirements.txt")/bin/python"
 
 log "building cv-processor, feature-ingestor, sightgraph and sightgraph-local (release)"
 (cd "$SIGHTGRAPH_ROOT" && cargo build --release --quiet -p cv-processor -p feature-ingestor -p sightgraph -p local-stack)
-bin="${CARGO_TARGET_DIR:-$SIGHTGRAPH_ROOT/target}/release"
+bin="$CARGO_TARGET_DIR/release"
 
 work="$(mktemp -d)"
 ingestor_pid=""

@@ -20,7 +20,7 @@ python="$SIGHTGRAPH_CACHE/venvs/ort/bin/python"
 
 log "building cv-processor (release)"
 (cd "$SIGHTGRAPH_ROOT" && cargo build --release --quiet -p cv-processor)
-binary="${CARGO_TARGET_DIR:-$SIGHTGRAPH_ROOT/target}/release/cv-processor"
+binary="$CARGO_TARGET_DIR/release/cv-processor"
 
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 log "python baseline: $rounds rounds, $threads intra-op thread(s)"

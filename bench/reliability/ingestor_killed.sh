@@ -14,8 +14,7 @@
 # tests/e2e/test_ingestor_killed.py, which `just test` runs with 40 documents.
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
-export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
+use_run_folder
 mkdir -p "$SIGHTGRAPH_RUN"
 
 documents="${1:-200}"

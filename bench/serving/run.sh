@@ -30,8 +30,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../../scripts/lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
-export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
+use_run_folder
 duration="${BENCH_DURATION:-10s}" runs="${BENCH_RUNS:-3}" count="${BENCH_COUNT:-10000}" dim="${BENCH_DIM:-1280}"
 write_images="${BENCH_WRITE_IMAGES:-40}" per_image="${BENCH_OBJECTS_PER_IMAGE:-8}"
 concurrencies=(1 16 64)
@@ -49,9 +48,9 @@ redis_port="$REDIS_PORT"
 
 log "release build"
 # NB: one invocation, so the binary and the bench helpers share one feature resolution (no rebuilds).
-cargo build --release --quiet -p feature-service --bin feature-service --example serving_bench --example vector_bench
+cargo build --release --quiet -p feature-service --bin feature-service -p serving-bench --bin serving_bench --bin vector_bench
 bin="$CARGO_TARGET_DIR/release/feature-service"
-sb="$CARGO_TARGET_DIR/release/examples/serving_bench"
+sb="$CARGO_TARGET_DIR/release/serving_bench"
 
 work="$(mktemp -d)"
 cat /proc/loadavg > "$work/loadavg-before.txt"

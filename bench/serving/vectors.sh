@@ -3,7 +3,7 @@
 # synthetic 1280-d embeddings in a Neo4j of its own (`neo4j.sh … sgbench-vec`, heap
 # BENCH_VEC_HEAP=3g, page cache BENCH_VEC_PAGECACHE=2g: the shared test instance's 512 MB
 # heap is too small to build the HNSW index over ~500 MB of float32 vectors), seeded once
-# through the production writer (examples/vector_bench.rs; kept between runs, re-seeded
+# through the production writer (bench/serving/src/vector_bench.rs; kept between runs, re-seeded
 # when the count changes); then a release feature-service on it answers `POST /similar`:
 # recall@10 against the exact top 10 (200 re-identification queries, with and without a
 # label filter) and latency with oha (`-Z` bodies, closed loop) at concurrency 1 and 16.
@@ -15,7 +15,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../../scripts/lib/common.sh"
 work="$1" duration="$2" oha="$3"
 count="${BENCH_VEC_COUNT:-100000}" dim="${BENCH_DIM:-1280}"
-vb="$CARGO_TARGET_DIR/release/examples/vector_bench"
+vb="$CARGO_TARGET_DIR/release/vector_bench"
 bin="$CARGO_TARGET_DIR/release/feature-service"
 
 export NEO4J_HEAP="${BENCH_VEC_HEAP:-3g}" NEO4J_PAGECACHE="${BENCH_VEC_PAGECACHE:-2g}"

@@ -12,8 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../../scripts/lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
-export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
+use_run_folder
 objects="${BENCH_OBJECTS:-5}" dim="${BENCH_DIM:-1280}"
 
 # NB: counts do not depend on the build profile; the debug build is the cheap one.

@@ -6,7 +6,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
 # NB: a test run gains nothing from incremental state, which is most of the target folder's size.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # NB: a run folder of its own per test run: no stale pidfiles from a previous machine

@@ -6,7 +6,6 @@
 # starts one; skips, exiting 0, where none can run. Extra arguments go to pytest.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
 
 # SIGHTGRAPH_SERVICES (services.env) says what scripts/services/all.sh got running.
 for svc in pubsub fake-gcs; do

@@ -43,7 +43,7 @@ if [[ -z $binary ]]; then
   command -v cargo >/dev/null || die "cargo is needed to build cv-processor (or set CV_PROCESSOR_BIN)"
   log "building cv-processor (release)"
   (cd "$SIGHTGRAPH_ROOT" && cargo build --release --quiet -p cv-processor)
-  binary="${CARGO_TARGET_DIR:-$SIGHTGRAPH_ROOT/target}/release/cv-processor"
+  binary="$CARGO_TARGET_DIR/release/cv-processor"
 fi
 [[ -x $binary ]] || die "no cv-processor binary at $binary"
 

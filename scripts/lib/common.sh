@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Shared helpers for every script under scripts/: cache locations, logging and
+# Shared helpers for every script under scripts/: path defaults, logging and
 # idempotent Python virtual environments. Source it; it defines no side effects
-# beyond exporting the cache paths.
+# beyond exporting the paths.
 set -euo pipefail
 
+# The path defaults, defined here once: the cache (models, venvs, jars), cargo's target
+# folder and (through use_run_folder) the folder the test servers run in.
 SIGHTGRAPH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SIGHTGRAPH_CACHE="${SIGHTGRAPH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sightgraph}"
-export SIGHTGRAPH_ROOT SIGHTGRAPH_CACHE
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SIGHTGRAPH_CACHE/target}"
+export SIGHTGRAPH_ROOT SIGHTGRAPH_CACHE CARGO_TARGET_DIR
 mkdir -p "$SIGHTGRAPH_CACHE"
+
+# use_run_folder -> exports SIGHTGRAPH_RUN (default $SIGHTGRAPH_CACHE/run) and creates it.
+# NB: not done on sourcing: scripts/ci/test.sh makes a fresh run folder when it is unset.
+use_run_folder() {
+  export SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
+  mkdir -p "$SIGHTGRAPH_RUN"
+}
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -20,7 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../lib/common.sh"
 source "$here/lib.sh"
 
-cmd="${1:-}"; name="${2:-default}"
+cmd="${1:-}"; name="${2:-default}"; service=fake-gcs
 dir="$SIGHTGRAPH_RUN/fake-gcs-$name"
 pidfile="$dir/fake-gcs.pid"
 
@@ -46,27 +46,9 @@ start() {
     args+=(-event.pubsub-project-id "${PUBSUB_PROJECT_ID:-sightgraph-test}"
       -event.pubsub-topic "$FAKE_GCS_PUBSUB_TOPIC" -event.list "${FAKE_GCS_EVENTS:-finalize}")
   fi
-  setsid "$bin" "${args[@]}" > "$dir/fake-gcs.log" 2>&1 < /dev/null 9>&- &
-  echo $! > "$pidfile"
-  local i
-  for ((i = 0; i < 200; i++)); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/storage/v1/b" 2>/dev/null; then
-      print_env; return
-    fi
-    alive "$pidfile" || break
-    sleep 0.1
-  done
-  tail -n 20 "$dir/fake-gcs.log" >&2 || true
-  stop_pid "$pidfile" 5
-  die "fake-gcs '$name' did not answer on port $port within 20s"
+  spawn "$dir/fake-gcs.log" "$bin" "${args[@]}"
+  await_ready 20 "$dir/fake-gcs.log" http_ok "http://127.0.0.1:$port/storage/v1/b"
+  print_env
 }
 
-case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
-case "$cmd" in
-  start) start ;;
-  stop) stop_pid "$pidfile" 10 ;;
-  restart) stop_pid "$pidfile" 10; start ;;
-  env) print_env ;;
-  status) alive "$pidfile" ;;
-  *) echo "usage: $0 start|stop|restart|env|status [NAME]" >&2; exit 2 ;;
-esac
+service_main "$cmd"

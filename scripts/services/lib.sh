@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Helpers shared by the scripts in scripts/services/: the run folder, pid
-# checks and waiting for a port. Source it after scripts/lib/common.sh.
+# checks, starting a server, waiting for it and the command line every service
+# script answers. Source it after scripts/lib/common.sh.
 set -euo pipefail
 
 # Every service keeps its config, data, logs, pid and port under here.
-SIGHTGRAPH_RUN="${SIGHTGRAPH_RUN:-$SIGHTGRAPH_CACHE/run}"
-export SIGHTGRAPH_RUN
-mkdir -p "$SIGHTGRAPH_RUN"
+use_run_folder
 
 # alive PIDFILE -> true when the pidfile names a running process.
 # NB: a daemon killed with SIGKILL can linger as a zombie until PID 1 reaps it,
@@ -51,16 +50,6 @@ saved_or_free_port() {
   echo "$port"
 }
 
-# wait_tcp PORT SECONDS -> waits until 127.0.0.1:PORT accepts connections.
-wait_tcp() {
-  local port="$1" secs="$2" i
-  for ((i = 0; i < secs * 10; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # stop_pid PIDFILE [SECONDS] -> SIGTERM (to the process group when the pid
 # leads one), then SIGKILL after SECONDS (default 20); removes the pidfile.
 stop_pid() {
@@ -101,4 +90,61 @@ lock() {
   local fd="${2:-9}"
   eval "exec $fd>\"\$1.lock\""
   flock -w 600 "$fd" || die "timed out waiting for $1.lock"
+}
+
+# A service script sets `name`, `dir` (its instance's folder) and `pidfile`, defines
+# `start` and `print_env`, and ends with `service_main "$@"`. `stop` and `status` below
+# are the defaults a script may redefine.
+stop() { stop_pid "$pidfile" 10; }
+status() { alive "$pidfile"; }
+
+# spawn LOGFILE COMMAND... -> runs COMMAND in a session of its own (so stop_pid ends
+# it with its children), output to LOGFILE, and records its pid in $pidfile.
+# NB: the server must not keep the lock descriptors (8, 9) open, or waiters hang.
+spawn() {
+  local logfile="$1"; shift
+  setsid "$@" > "$logfile" 2>&1 < /dev/null 8>&- 9>&- &
+  echo $! > "$pidfile"
+}
+
+# await_ready SECONDS LOGFILE CHECK... -> polls CHECK every 0.1 s until it succeeds.
+# When the server in $pidfile exits, or SECONDS pass, it shows LOGFILE's tail,
+# stops the instance (`stop`) and dies.
+await_ready() {
+  local secs="$1" logfile="$2" i; shift 2
+  for ((i = 0; i < secs * 10; i++)); do
+    "$@" 2>/dev/null && return 0
+    # NB: a daemonizing server (redis) writes its pidfile itself, a moment after it forks.
+    [[ -e "$pidfile" ]] && ! alive "$pidfile" && break
+    sleep 0.1
+  done
+  tail -n 20 "$logfile" >&2 || true
+  stop
+  die "${service:-service} '$name' did not become ready within ${secs}s"
+}
+
+# http_ok URL -> true when URL answers 2xx.
+http_ok() { curl -fsS -o /dev/null "$1"; }
+
+# tcp_ok PORT -> true when 127.0.0.1:PORT accepts a connection now.
+tcp_ok() { (exec 3<>"/dev/tcp/127.0.0.1/$1"); }
+
+# service_main COMMAND [EXTRA...] -> the command line of a service script:
+# start|stop|restart|env|status, plus EXTRA commands the script defines as functions
+# (e.g. install, clean). start, stop, restart and clean hold the instance's lock.
+service_main() {
+  local cmd="${1:-}" extra=("${@:2}") known="start|stop|restart|env|status"
+  ((${#extra[@]} == 0)) || known+="|$(IFS='|'; echo "${extra[*]}")"
+  case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
+  case "$cmd" in
+    start) start ;;
+    stop) stop ;;
+    restart) stop; start ;;
+    env) print_env ;;
+    status) status ;;
+    *)
+      if [[ -n "$cmd" && " ${extra[*]} " == *" $cmd "* ]]; then "$cmd"
+      else echo "usage: $0 $known [NAME]" >&2; exit 2; fi
+      ;;
+  esac
 }

@@ -21,7 +21,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../lib/common.sh"
 source "$here/lib.sh"
 
-cmd="${1:-}"; name="${2:-default}"
+cmd="${1:-}"; name="${2:-default}"; service=neo4j
 lib="$SIGHTGRAPH_CACHE/neo4j/lib"
 dir="$SIGHTGRAPH_RUN/neo4j-$name"
 pidfile="$dir/neo4j.pid"
@@ -127,9 +127,8 @@ start() {
   fi
   [[ -f "$dir/logs/neo4j.log" ]] && mv "$dir/logs/neo4j.log" "$dir/logs/neo4j.log.1"
   # shellcheck disable=SC2086 # NEO4J_EXTRA_JVM is a list of flags
-  setsid "$java" "${jvm_flags[@]}" "$(cds_flag)" ${NEO4J_EXTRA_JVM:-} -cp "$lib/*" org.neo4j.server.CommunityEntryPoint \
-    --home-dir="$dir" --config-dir="$dir/conf" > "$dir/logs/console.log" 2>&1 < /dev/null 8>&- 9>&- &
-  echo $! > "$pidfile"
+  spawn "$dir/logs/console.log" "$java" "${jvm_flags[@]}" "$(cds_flag)" ${NEO4J_EXTRA_JVM:-} -cp "$lib/*" \
+    org.neo4j.server.CommunityEntryPoint --home-dir="$dir" --config-dir="$dir/conf"
 
   local deadline=$((SECONDS + ${NEO4J_START_TIMEOUT:-180}))
   until grep -qs '^.* INFO  Started\.$' "$dir/logs/neo4j.log"; do
@@ -151,14 +150,6 @@ stop() {
   return 0
 }
 
-case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
-case "$cmd" in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  restart) stop; start ;;
-  env) print_env ;;
-  status) alive "$pidfile" ;;
-  clean) stop; rm -rf "$dir" ;;
-  *) echo "usage: $0 install|start|stop|restart|env|status|clean [NAME]" >&2; exit 2 ;;
-esac
+clean() { stop; rm -rf "$dir"; }
+
+service_main "$cmd" install clean

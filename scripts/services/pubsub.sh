@@ -15,7 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cmd="${1:-}"; name="${2:-default}"
+cmd="${1:-}"; name="${2:-default}"; service="pubsub emulator"
 dir="$SIGHTGRAPH_RUN/pubsub-$name"
 pidfile="$dir/pubsub.pid"
 project="${PUBSUB_PROJECT_ID:-sightgraph-test}"
@@ -41,29 +41,10 @@ start() {
   available || exit 3
   mkdir -p "$dir/data"
   local port; port="$(saved_or_free_port "$dir/port")"
-  # NB: setsid so that stop can end gcloud and the emulator's JVM as one group.
-  setsid gcloud beta emulators pubsub start --host-port="127.0.0.1:$port" --data-dir="$dir/data" \
-    --quiet > "$dir/pubsub.log" 2>&1 < /dev/null 9>&- &
-  echo $! > "$pidfile"
-  local i
-  for ((i = 0; i < 600; i++)); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/v1/projects/$project/topics" 2>/dev/null; then
-      print_env; return
-    fi
-    alive "$pidfile" || break
-    sleep 0.1
-  done
-  tail -n 20 "$dir/pubsub.log" >&2 || true
-  stop_pid "$pidfile" 5
-  die "pubsub emulator '$name' did not answer on port $port within 60s"
+  # NB: a session of its own, so that stop ends gcloud and the emulator's JVM as one group.
+  spawn "$dir/pubsub.log" gcloud beta emulators pubsub start --host-port="127.0.0.1:$port" --data-dir="$dir/data" --quiet
+  await_ready 60 "$dir/pubsub.log" http_ok "http://127.0.0.1:$port/v1/projects/$project/topics"
+  print_env
 }
 
-case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
-case "$cmd" in
-  start) start ;;
-  stop) stop_pid "$pidfile" 10 ;;
-  restart) stop_pid "$pidfile" 10; start ;;
-  env) print_env ;;
-  status) alive "$pidfile" ;;
-  *) echo "usage: $0 start|stop|restart|env|status [NAME]" >&2; exit 2 ;;
-esac
+service_main "$cmd"

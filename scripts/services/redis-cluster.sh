@@ -5,6 +5,7 @@
 #
 #   redis-cluster.sh start [NAME]   start and create the cluster (no-op when up)
 #   redis-cluster.sh stop [NAME]
+#   redis-cluster.sh restart [NAME] stop, then a fresh cluster
 #   redis-cluster.sh env [NAME]     REDIS_CLUSTER_URLS=redis://127.0.0.1:P1,...
 #   redis-cluster.sh status [NAME]  exit 0 when all nodes run and the cluster is ok
 #
@@ -14,7 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cmd="${1:-}"; name="${2:-default}"
+cmd="${1:-}"; name="${2:-default}"; service="redis cluster"
 dir="$SIGHTGRAPH_RUN/redis-cluster-$name"
 nodes=(node1 node2 node3)
 
@@ -75,24 +76,15 @@ start() {
   read -ra ports <<< "$(free_ports 6)"
   for i in 0 1 2; do start_node "$dir/${nodes[$i]}" "${ports[$i]}" "${ports[$((i + 3))]}"; done
   for n in "${nodes[@]}"; do
-    wait_tcp "$(cat "$dir/$n/port")" 10 || { tail -n 20 "$dir/$n/redis.log" >&2; die "redis cluster node $n did not start"; }
+    pidfile="$dir/$n/redis.pid" await_ready 10 "$dir/$n/redis.log" tcp_ok "$(cat "$dir/$n/port")"
     addrs+=("127.0.0.1:$(cat "$dir/$n/port")")
   done
   redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes > "$dir/create.log" 2>&1 \
     || { cat "$dir/create.log" >&2; die "redis-cli --cluster create failed"; }
-  for ((i = 0; i < 200; i++)); do
-    cluster_ok && { print_env; return; }
-    sleep 0.1
-  done
-  cat "$dir/create.log" >&2
-  die "redis cluster '$name' did not reach cluster_state:ok within 20s"
+  pidfile="$dir/node1/redis.pid" await_ready 20 "$dir/create.log" cluster_ok
+  print_env
 }
 
-case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
-case "$cmd" in
-  start) start ;;
-  stop) stop ;;
-  env) print_env ;;
-  status) cluster_ok ;;
-  *) echo "usage: $0 start|stop|env|status [NAME]" >&2; exit 2 ;;
-esac
+status() { cluster_ok; }
+
+service_main "$cmd"

@@ -17,7 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cmd="${1:-}"; name="${2:-default}"
+cmd="${1:-}"; name="${2:-default}"; service=redis
 dir="$SIGHTGRAPH_RUN/redis-$name"
 pidfile="$dir/redis.pid"
 
@@ -46,15 +46,13 @@ dir $dir
 save ""
 appendonly no
 EOF
+  rm -f "$pidfile"
   redis-server "$dir/redis.conf" 9>&-  # NB: the daemon must not keep our lock fd
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == PONG ]] && { print_env; return; }
-    sleep 0.1
-  done
-  tail -n 20 "$dir/redis.log" >&2 || true
-  die "redis '$name' did not answer PING on port $port within 10s"
+  await_ready 10 "$dir/redis.log" pong "$port"
+  print_env
 }
+
+pong() { [[ "$(redis-cli -p "$1" ping)" == PONG ]]; }
 
 stop() {
   if alive "$pidfile"; then
@@ -64,12 +62,4 @@ stop() {
   rm -f "$pidfile"
 }
 
-case "$cmd" in start | stop | restart | clean) lock "$dir" ;; esac
-case "$cmd" in
-  start) start ;;
-  stop) stop ;;
-  restart) stop; start ;;
-  env) print_env ;;
-  status) alive "$pidfile" ;;
-  *) echo "usage: $0 start|stop|restart|env|status [NAME]" >&2; exit 2 ;;
-esac
+service_main "$cmd"

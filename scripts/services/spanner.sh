@@ -21,7 +21,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cmd="${1:-}"; name="${2:-default}"
+cmd="${1:-}"; name="${2:-default}"; service="spanner emulator"
 dir="$SIGHTGRAPH_RUN/spanner-$name"
 pidfile="$dir/gateway.pid"
 emulator_pidfile="$dir/emulator.pid"
@@ -77,39 +77,20 @@ start() {
   local extra=()
   [[ "${SPANNER_LOG_REQUESTS:-}" == 1 ]] && extra+=(--log_requests)
   # NB: every test makes a database of its own; the default cap is 100 per instance.
-  setsid "$bin/gateway_main" --hostname 127.0.0.1 --grpc_port "$grpc" --http_port "$http" \
-    --grpc_binary "$bin/emulator_main" --override_max_databases_per_instance 5000 "${extra[@]}" \
-    > "$dir/spanner.log" 2>&1 < /dev/null 9>&- &
-  echo $! > "$pidfile"
-  local i
-  for ((i = 0; i < 600; i++)); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$http/v1/projects/$project/instances" 2>/dev/null \
-      && wait_tcp "$grpc" 1; then
-      record_emulator_pid || true
-      create_instance "$http" || { stop_all; die "could not create the emulator's instance"; }
-      print_env; return
-    fi
-    alive "$pidfile" || break
-    sleep 0.1
-  done
-  tail -n 20 "$dir/spanner.log" >&2 || true
+  spawn "$dir/spanner.log" "$bin/gateway_main" --hostname 127.0.0.1 --grpc_port "$grpc" --http_port "$http" \
+    --grpc_binary "$bin/emulator_main" --override_max_databases_per_instance 5000 "${extra[@]}"
+  await_ready 60 "$dir/spanner.log" both_ports "$http" "$grpc"
   record_emulator_pid || true
-  stop_all
-  die "spanner emulator '$name' did not answer on ports $grpc/$http within 60s"
+  create_instance "$http" || { stop; die "could not create the emulator's instance"; }
+  print_env
 }
 
-stop_all() {
+both_ports() { http_ok "http://127.0.0.1:$1/v1/projects/$project/instances" && tcp_ok "$2"; }
+
+stop() {
   [[ -s "$emulator_pidfile" ]] || { alive "$pidfile" && record_emulator_pid || true; }
   stop_pid "$pidfile" 10
   stop_pid "$emulator_pidfile" 10
 }
 
-case "$cmd" in start | stop | restart) lock "$dir" ;; esac
-case "$cmd" in
-  start) start ;;
-  stop) stop_all ;;
-  restart) stop_all; start ;;
-  env) print_env ;;
-  status) alive "$pidfile" ;;
-  *) echo "usage: $0 start|stop|restart|env|status [NAME]" >&2; exit 2 ;;
-esac
+service_main "$cmd"

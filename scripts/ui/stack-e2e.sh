@@ -7,7 +7,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../lib/common.sh"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
 
 source "$SIGHTGRAPH_ROOT/scripts/models/env.sh"
 "$here/test.sh"

@@ -13,6 +13,7 @@ use shared::graph::spanner::{
 };
 use shared::graph::{GraphStore, ImageSelector, ObjectPattern, PatternQuery, RelationPattern};
 use shared::schema::*;
+use shared::testing::{near_row, random_u64};
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::time::Duration;
@@ -65,13 +66,6 @@ fn parse(text: &str) -> Calls {
     calls
 }
 
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-    h.finish()
-}
-
 fn vector(dim: usize, seed: u64) -> Vec<f32> {
     let raw: Vec<f32> = (0..dim).map(|i| (seed as f32 + i as f32 * 0.37).sin()).collect();
     let n = raw.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -80,7 +74,7 @@ fn vector(dim: usize, seed: u64) -> Vec<f32> {
 
 /// A street scene with `objects` people and cars in a row, each NEAR the next.
 fn document(version: &ModelVersion, objects: usize, dim: usize) -> FeatureDocument {
-    let tag = rand_u64();
+    let tag = random_u64();
     let id = ImageId::of_bytes(&tag.to_le_bytes());
     let detected: Vec<DetectedObject> = (0..objects)
         .map(|i| {
@@ -101,18 +95,7 @@ fn document(version: &ModelVersion, objects: usize, dim: usize) -> FeatureDocume
             }
         })
         .collect();
-    let mut ids: Vec<ObjectId> = detected.iter().map(|o| o.id.clone()).collect();
-    ids.sort();
-    let relations = ids
-        .windows(2)
-        .map(|w| Relation {
-            kind: RelationKind::Near,
-            from: w[0].clone(),
-            to: w[1].clone(),
-            distance: Some(0.01),
-            iou: None,
-        })
-        .collect();
+    let relations = near_row(&detected);
     let now = chrono::Utc::now();
     let model = |name: &str| ModelRef {
         name: name.into(),

@@ -8,7 +8,8 @@
 
 use axum::extract::{FromRequest, Request};
 use axum::http::HeaderMap;
-use cloudevents::{AttributesWriter, Event};
+use cloudevents::{AttributesWriter, Data, Event};
+use serde::de::DeserializeOwned;
 
 use crate::http::ApiError;
 use crate::{Error, Result};
@@ -39,6 +40,23 @@ pub fn event_from_http(headers: &HeaderMap, body: Vec<u8>) -> Result<Event> {
         set_attribute(&mut event, &name, value)?;
     }
     Ok(event)
+}
+
+/// The event's data as `T`, whatever shape it came in: a JSON value (structured mode), bytes
+/// (binary mode, or `data_base64` already decoded by the SDK) or a string holding JSON.
+/// Absent data, JSON `null`, empty bytes and a blank string are `None`; the caller decides
+/// whether that is a default or an error. `what` names `T` in the 400's message.
+pub fn event_data<T: DeserializeOwned>(event: &Event, what: &str) -> Result<Option<T>> {
+    let parsed = match event.data() {
+        None => return Ok(None),
+        Some(Data::Json(v)) if v.is_null() => return Ok(None),
+        Some(Data::Binary(b)) if b.is_empty() => return Ok(None),
+        Some(Data::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Data::Json(v)) => T::deserialize(v),
+        Some(Data::Binary(b)) => serde_json::from_slice(b),
+        Some(Data::String(s)) => serde_json::from_str(s),
+    };
+    parsed.map(Some).map_err(|e| Error::invalid(format!("event data is not {what}: {e}")))
 }
 
 fn is_structured(headers: &HeaderMap) -> bool {
@@ -124,7 +142,7 @@ fn set_attribute(event: &mut Event, name: &str, value: String) -> Result<()> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-    use cloudevents::AttributesReader;
+    use cloudevents::{AttributesReader, EventBuilder};
 
     fn binary(extra: &[(&'static str, &[u8])]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -169,6 +187,40 @@ mod tests {
             let err = event_from_http(&binary(&[(name, value)]), Vec::new()).unwrap_err().to_string();
             assert!(err.contains(name) && err.contains(why), "{value:?}: {err}");
         }
+    }
+
+    #[test]
+    fn event_data_reads_every_shape_the_bindings_deliver_and_treats_empty_as_none() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Ping {
+            limit: u32,
+        }
+        let with = |data: Option<Data>| {
+            let mut event = cloudevents::EventBuilderV10::new().id("1").ty("t").source("/s").build().unwrap();
+            if let Some(data) = data {
+                event.set_data("application/json", data);
+            }
+            event
+        };
+        let base64 = br#"{"specversion":"1.0","id":"1","type":"t","source":"/s","data_base64":"eyJsaW1pdCI6M30="}"#;
+        let structured: Event = serde_json::from_slice(base64).unwrap();
+        let cases = [
+            (with(Some(Data::Json(serde_json::json!({"limit": 3})))), Some(Ping { limit: 3 }), "JSON value"),
+            (with(Some(Data::Binary(br#"{"limit":3}"#.to_vec()))), Some(Ping { limit: 3 }), "bytes"),
+            (with(Some(Data::String(r#"{"limit":3}"#.into()))), Some(Ping { limit: 3 }), "string"),
+            (structured, Some(Ping { limit: 3 }), "data_base64"),
+            (with(None), None, "absent"),
+            (with(Some(Data::Json(serde_json::Value::Null))), None, "null"),
+            (with(Some(Data::Binary(Vec::new()))), None, "empty bytes"),
+            (with(Some(Data::String(" ".into()))), None, "blank string"),
+        ];
+        for (event, want, shape) in cases {
+            assert_eq!(event_data::<Ping>(&event, "a ping").unwrap(), want, "{shape}");
+        }
+
+        let err = event_data::<Ping>(&with(Some(Data::String("{".into()))), "a ping").unwrap_err();
+
+        assert!(err.to_string().contains("event data is not a ping"), "{err}");
     }
 
     #[test]

@@ -115,6 +115,16 @@ impl Neo4jSettings {
         BreakerSettings::validated(self.breaker_failures, self.breaker_open_ms, "NEO4J_")
     }
 
+    /// Refuses a missing password and out-of-range values by variable name.
+    pub fn validate(&self) -> Result<()> {
+        if self.uri.is_some() && self.password.is_none() {
+            return Err(Error::invalid("NEO4J_PASSWORD is required when NEO4J_URI is set"));
+        }
+        self.breaker()?;
+        self.lookup_timeout()?;
+        in_range("NEO4J_MAX_CONNECTIONS", self.max_connections as u64, 1, 1024)
+    }
+
     /// The validated lookup bound (`NEO4J_LOOKUP_TIMEOUT_MS`).
     pub fn lookup_timeout(&self) -> Result<Duration> {
         match self.lookup_timeout_ms {
@@ -245,11 +255,7 @@ impl GraphSettings {
     /// Loads the groups.
     pub fn from_env() -> Result<Self> {
         let neo4j: Neo4jSettings = load("NEO4J_")?;
-        if neo4j.uri.is_some() && neo4j.password.is_none() {
-            return Err(Error::invalid("NEO4J_PASSWORD is required when NEO4J_URI is set"));
-        }
-        neo4j.breaker()?;
-        neo4j.lookup_timeout()?;
+        neo4j.validate()?;
         let spanner: SpannerSettings = load("SPANNER_")?;
         spanner.target()?;
         Ok(Self { neo4j, sqlite: load("SQLITE_")?, spanner })
@@ -465,6 +471,18 @@ mod cache_settings_tests {
         CacheConfig {
             redis: envy::prefixed("REDIS_").from_iter(env("REDIS_")).unwrap(),
             cache: envy::prefixed("CACHE_").from_iter(env("CACHE_")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_out_of_range_neo4j_pool_is_refused_by_name_not_raised_to_one() {
+        let neo4j = |value: &str| -> Neo4jSettings {
+            envy::prefixed("NEO4J_").from_iter([("NEO4J_MAX_CONNECTIONS".to_string(), value.to_string())]).unwrap()
+        };
+        neo4j("16").validate().expect("the default size is valid");
+        for value in ["0", "5000"] {
+            let err = neo4j(value).validate().expect_err(value).to_string();
+            assert!(err.contains("NEO4J_MAX_CONNECTIONS") && err.contains(value), "{err}");
         }
     }
 

@@ -107,8 +107,8 @@ fn cache(port: u16, ca: Option<&str>) -> RedisCache {
 }
 
 fn key() -> CacheKey {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    CacheKey::object(&ModelVersion::parse("tls@1").unwrap(), &ObjectId::parse(&format!("{nanos:032x}")).unwrap())
+    let id = format!("{:032x}", shared::testing::random_u64());
+    CacheKey::object(&ModelVersion::parse("tls@1").unwrap(), &ObjectId::parse(&id).unwrap())
 }
 
 #[tokio::test]

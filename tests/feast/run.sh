@@ -6,7 +6,6 @@
 # `remote` type pointed at the service. Extra arguments go to pytest.
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
 cd "$SIGHTGRAPH_ROOT"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sightgraph/target}"
 
 # NB: the same command as scripts/ci/test.sh, so it is a no-op there.
 cargo build --workspace --bins --quiet

@@ -82,7 +82,7 @@ pub async fn run(plan: &Plan, work: &Path) -> Result<Figures> {
     let graph = Neo4jGraphStore::connect(&uri, "neo4j", &password, None, 4).await?;
     graph.ensure_schema().await?;
     let before = graph.counts().await?;
-    let set = format!("reliability-{:016x}", crate::docs::rand_u64());
+    let set = format!("reliability-{:016x}", shared::testing::random_u64());
     let ingestor = Function::spawn(
         "feature-ingestor",
         &[

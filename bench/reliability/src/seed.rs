@@ -7,7 +7,8 @@ use shared::domain::{FeatureSetName, ObjectId};
 use shared::graph::neo4j::Neo4jGraphStore;
 use shared::graph::GraphStore;
 
-use crate::docs::{document, rand_u64, version};
+use crate::docs::{document, version};
+use shared::testing::random_u64;
 
 /// What was written.
 pub struct Seeded {
@@ -22,7 +23,7 @@ impl Seeded {
     pub async fn write(uri: &str, password: &str, images: usize, per_image: usize) -> Result<Self> {
         let graph = Neo4jGraphStore::connect(uri, "neo4j", password, None, 4).await?;
         graph.ensure_schema().await?;
-        let set = FeatureSetName::parse(&format!("reliability-{:016x}", rand_u64()))?;
+        let set = FeatureSetName::parse(&format!("reliability-{:016x}", random_u64()))?;
         let version = version();
         let docs: Vec<_> = (0..images).map(|_| document(&version, per_image)).collect();
         let results: Vec<_> = futures::stream::iter(docs.iter())

@@ -3,6 +3,7 @@
 use cloudevents::{AttributesReader, Event};
 use serde::{Deserialize, Serialize};
 use shared::cache::object_entry;
+use shared::cloudevent::event_data;
 use shared::{Error, Result};
 
 use crate::AppState;
@@ -33,16 +34,7 @@ pub fn parse_ping(event: &Event) -> Result<Ping> {
     if !PING_TYPES.contains(&event.ty()) {
         return Err(Error::invalid(format!("unsupported event type {:?}: expected one of {PING_TYPES:?}", event.ty())));
     }
-    let parsed = match event.data() {
-        None => return Ok(Ping::default()),
-        Some(cloudevents::Data::Json(v)) if v.is_null() => return Ok(Ping::default()),
-        Some(cloudevents::Data::Json(v)) => serde_json::from_value(v.clone()),
-        Some(cloudevents::Data::Binary(b)) if b.is_empty() => return Ok(Ping::default()),
-        Some(cloudevents::Data::Binary(b)) => serde_json::from_slice(b),
-        Some(cloudevents::Data::String(s)) if s.trim().is_empty() => return Ok(Ping::default()),
-        Some(cloudevents::Data::String(s)) => serde_json::from_str(s),
-    };
-    parsed.map_err(|e| Error::invalid(format!("ping data must be {{\"limit\": n}}: {e}")))
+    Ok(event_data(event, "a ping ({\"limit\": n})")?.unwrap_or_default())
 }
 
 /// Loads the newest objects of the active version into the cache.

@@ -3,6 +3,7 @@
 use cloudevents::{AttributesReader, Event};
 use serde::Serialize;
 use shared::cache::{object_entry, put_best_effort};
+use shared::cloudevent::event_data;
 use shared::domain::LocationPolicy;
 use shared::graph::{ObjectFeatures, WriteSummary};
 use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
@@ -31,13 +32,8 @@ pub fn parse_document(event: &Event, policy: &LocationPolicy) -> Result<FeatureD
             event.ty()
         )));
     }
-    let doc: FeatureDocument = match event.data() {
-        Some(cloudevents::Data::Json(v)) => serde_json::from_value(v.clone()),
-        Some(cloudevents::Data::Binary(b)) => serde_json::from_slice(b),
-        Some(cloudevents::Data::String(s)) => serde_json::from_str(s),
-        None => return Err(Error::invalid("event carries no feature document")),
-    }
-    .map_err(|e| Error::invalid(format!("event data is not a feature document: {e}")))?;
+    let doc: FeatureDocument =
+        event_data(event, "a feature document")?.ok_or_else(|| Error::invalid("event carries no feature document"))?;
     doc.validate(policy)?;
     Ok(doc)
 }

@@ -4,19 +4,16 @@
 
 use feature_ingestor::{handle, AppState};
 use shared::cache::entry::encode;
-use shared::cache::{CacheKey, CachedObject, FeatureCache, MemoryCache};
-use shared::graph::sqlite::SqliteGraphStore;
+use shared::cache::{CacheKey, CachedObject, FeatureCache};
 use shared::graph::{GraphStore, ObjectFeatures};
-use shared::testing::sample_document;
+use shared::testing::{memory_backends, sample_document};
 use std::sync::Arc;
 use std::time::Duration;
 
 #[tokio::test]
 async fn a_reingested_document_with_other_floats_leaves_the_first_values_in_the_cache() {
     // Arrange
-    let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
-    graph.ensure_schema().await.unwrap();
-    let cache = Arc::new(MemoryCache::new(100));
+    let (graph, cache) = memory_backends(100).await;
     let state = AppState {
         backends: shared::config::Backends {
             graph: graph.clone(),

@@ -1,17 +1,26 @@
 //! Names inside the backfill root: content-derived run ids and the paths of a run's files.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
 
-use crate::domain::{FeatureSetName, ModelVersion};
+use crate::domain::{string_newtype, FeatureSetName, ModelVersion};
 use crate::{Error, Result};
 
-/// A run's id, `bf-` and 12 hex digits derived from what it does: planning the same
-/// images for the same version and processor twice gives the same id (and Job name).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct RunId(String);
+fn check_run_id(s: &str) -> Result<()> {
+    let ok = s.len() == 15
+        && s.starts_with("bf-")
+        && s[3..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !ok {
+        return Err(Error::invalid(format!("{s:?} is not a backfill run id (bf- and 12 hex digits)")));
+    }
+    Ok(())
+}
+
+string_newtype!(
+    /// A run's id, `bf-` and 12 hex digits derived from what it does: planning the same
+    /// images for the same version and processor twice gives the same id (and Job name).
+    RunId,
+    check_run_id
+);
 
 impl RunId {
     /// The id of a run of `version` of `set` by `processor` over `uris` (in plan order).
@@ -31,22 +40,6 @@ impl RunId {
             h.update(b"\n");
         }
         Self(format!("bf-{}", hex::encode(&h.finalize()[..6])))
-    }
-
-    /// Parses `bf-` and 12 lowercase hex digits.
-    pub fn parse(s: &str) -> Result<Self> {
-        let ok = s.len() == 15
-            && s.starts_with("bf-")
-            && s[3..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !ok {
-            return Err(Error::invalid(format!("{s:?} is not a backfill run id (bf- and 12 hex digits)")));
-        }
-        Ok(Self(s.to_owned()))
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// `runs/<run>/manifest.json`.
@@ -83,25 +76,6 @@ pub fn index_prefix(set: &FeatureSetName, version: &ModelVersion) -> String {
 /// A short path-safe key for a model version (`@` and `+` are awkward in object paths).
 pub fn version_key(version: &ModelVersion) -> String {
     format!("v-{}", hex::encode(&Sha256::digest(version.as_str().as_bytes())[..8]))
-}
-
-impl TryFrom<String> for RunId {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(&s)
-    }
-}
-
-impl From<RunId> for String {
-    fn from(r: RunId) -> String {
-        r.0
-    }
-}
-
-impl fmt::Display for RunId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 #[cfg(test)]

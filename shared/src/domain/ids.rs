@@ -1,9 +1,7 @@
 //! Content-derived identifiers: the same bytes and model always give the same ids,
 //! which is what makes every write idempotent.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 use super::ModelVersion;
 use crate::{Error, Result};
@@ -16,51 +14,21 @@ fn check_hex(s: &str, len: usize, what: &str) -> Result<()> {
     }
 }
 
-macro_rules! hex_id {
-    ($name:ident, $len:expr, $what:expr) => {
-        #[doc = concat!("A ", $what, ": ", stringify!($len), " lowercase hex characters.")]
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Parses and validates the textual form.
-            pub fn parse(s: &str) -> Result<Self> {
-                check_hex(s, $len, $what)?;
-                Ok(Self(s.to_owned()))
-            }
-
-            /// The textual form.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = Error;
-            fn try_from(s: String) -> Result<Self> {
-                check_hex(&s, $len, $what)?;
-                Ok(Self(s))
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-
-hex_id!(ImageId, 64, "image id (sha256 of the bytes)");
-hex_id!(ObjectId, 32, "object id");
-hex_id!(FeatureId, 32, "feature id");
+string_newtype!(
+    /// An image id: the sha256 of the bytes, 64 lowercase hex characters.
+    ImageId,
+    |s| check_hex(s, 64, "image id (sha256 of the bytes)")
+);
+string_newtype!(
+    /// An object id: 32 lowercase hex characters.
+    ObjectId,
+    |s| check_hex(s, 32, "object id")
+);
+string_newtype!(
+    /// A feature id: 32 lowercase hex characters.
+    FeatureId,
+    |s| check_hex(s, 32, "feature id")
+);
 
 impl ImageId {
     /// The id of some image bytes: their sha256.

@@ -1,15 +1,27 @@
 //! Kubernetes Job names derived from the event identity, so a redelivered
 //! event maps to the same Job and a second create is a no-op.
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 use crate::{Error, Result};
 
-/// A DNS-1123 label (at most 63 characters: lowercase alphanumerics and `-`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct JobName(String);
+fn check_dns_label(s: &str) -> Result<()> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if !ok {
+        return Err(Error::invalid(format!("job name {s:?} is not a DNS-1123 label")));
+    }
+    Ok(())
+}
+
+string_newtype!(
+    /// A DNS-1123 label (at most 63 characters: lowercase alphanumerics and `-`).
+    JobName,
+    check_dns_label
+);
 
 impl JobName {
     /// `cv-<readable part of the object name>-<hash of bucket, name and generation>`.
@@ -32,30 +44,6 @@ impl JobName {
         let name = if readable.is_empty() { format!("cv-{digest}") } else { format!("cv-{readable}-{digest}") };
         let collapsed = name.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
         Self(collapsed)
-    }
-
-    /// Validates an externally supplied name.
-    pub fn parse(s: &str) -> Result<Self> {
-        let ok = !s.is_empty()
-            && s.len() <= 63
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !s.starts_with('-')
-            && !s.ends_with('-');
-        if !ok {
-            return Err(Error::invalid(format!("job name {s:?} is not a DNS-1123 label")));
-        }
-        Ok(Self(s.to_owned()))
-    }
-
-    /// The textual form.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for JobName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

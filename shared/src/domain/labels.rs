@@ -5,49 +5,23 @@ use std::fmt;
 
 use crate::{Error, Result};
 
-/// A class label such as `person` or `traffic light`: lowercase letters, digits, spaces.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Label(String);
-
-impl Label {
-    /// Parses and validates.
-    pub fn parse(s: &str) -> Result<Self> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ' || b == b'-');
-        if !ok {
-            return Err(Error::invalid(format!(
-                "label must be 1..=64 lowercase letters, digits, spaces or dashes, got {s:?}"
-            )));
-        }
-        Ok(Self(s.to_owned()))
+fn check_label(s: &str) -> Result<()> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ' || b == b'-');
+    if !ok {
+        return Err(Error::invalid(format!(
+            "label must be 1..=64 lowercase letters, digits, spaces or dashes, got {s:?}"
+        )));
     }
-
-    /// The textual form.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+    Ok(())
 }
 
-impl TryFrom<String> for Label {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Label> for String {
-    fn from(l: Label) -> String {
-        l.0
-    }
-}
-
-impl fmt::Display for Label {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(
+    /// A class label such as `person` or `traffic light`: lowercase letters, digits, spaces.
+    Label,
+    check_label
+);
 
 /// The colour palette crops are summarised with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

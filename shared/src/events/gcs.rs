@@ -4,6 +4,7 @@ use cloudevents::{AttributesReader, Event};
 use serde::Deserialize;
 
 use super::numbers::opt_i64;
+use crate::cloudevent::event_data;
 use crate::domain::{JobName, ObjectUri};
 use crate::{Error, Result};
 
@@ -106,16 +107,7 @@ impl ObjectFinalized {
             }
             return Err(Error::invalid(format!("unsupported event type {ty:?}: expected {GCS_FINALIZED}")));
         }
-        let data: StorageObjectData =
-            match event.data() {
-                None => StorageObjectData::default(),
-                Some(cloudevents::Data::Json(v)) => serde_json::from_value(v.clone())
-                    .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
-                Some(cloudevents::Data::Binary(b)) => serde_json::from_slice(b)
-                    .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
-                Some(cloudevents::Data::String(s)) => serde_json::from_str(s)
-                    .map_err(|e| Error::invalid(format!("event data is not a GCS object: {e}")))?,
-            };
+        let data: StorageObjectData = event_data(event, "a GCS object")?.unwrap_or_default();
         let (src_bucket, src_name) = location_from_attributes(&event.source().to_string(), event.subject());
         let bucket =
             data.bucket.clone().or(src_bucket).ok_or_else(|| {

@@ -1,65 +1,40 @@
 //! `projects/<project>/topics/<topic>`, checked against Pub/Sub's naming rules at the edge.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
+use crate::domain::string_newtype;
 use crate::{Error, Result};
 
-/// A full Pub/Sub topic name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TopicName(String);
+/// Checks `projects/P/topics/T`: the project an id (6–30 of `a-z0-9-`) or an emulator
+/// project, the topic 3–255 of `A-Za-z0-9-_.~+%` starting with a letter and not `goog`.
+fn check_topic(s: &str) -> Result<()> {
+    let bad = |why: &str| Error::invalid(format!("{s:?} is not a Pub/Sub topic (projects/P/topics/T): {why}"));
+    let rest = s.strip_prefix("projects/").ok_or_else(|| bad("must start with projects/"))?;
+    let (project, topic) = rest.split_once("/topics/").ok_or_else(|| bad("missing /topics/"))?;
+    let project_ok = !project.is_empty()
+        && project.len() <= 30
+        && project.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !project_ok {
+        return Err(bad("project must be 1-30 of a-z, 0-9 and -"));
+    }
+    let topic_ok = (3..=255).contains(&topic.len())
+        && topic.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !topic.starts_with("goog")
+        && topic.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~+%".contains(&b));
+    if !topic_ok {
+        return Err(bad("topic must be 3-255 of A-Za-z0-9-_.~+%, start with a letter, not with goog"));
+    }
+    Ok(())
+}
+
+string_newtype!(
+    /// A full Pub/Sub topic name.
+    TopicName,
+    check_topic
+);
 
 impl TopicName {
-    /// Parses `projects/P/topics/T`: the project an id (6–30 of `a-z0-9-`) or an emulator
-    /// project, the topic 3–255 of `A-Za-z0-9-_.~+%` starting with a letter and not `goog`.
-    pub fn parse(s: &str) -> Result<Self> {
-        let bad = |why: &str| Error::invalid(format!("{s:?} is not a Pub/Sub topic (projects/P/topics/T): {why}"));
-        let rest = s.strip_prefix("projects/").ok_or_else(|| bad("must start with projects/"))?;
-        let (project, topic) = rest.split_once("/topics/").ok_or_else(|| bad("missing /topics/"))?;
-        let project_ok = !project.is_empty()
-            && project.len() <= 30
-            && project.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !project_ok {
-            return Err(bad("project must be 1-30 of a-z, 0-9 and -"));
-        }
-        let topic_ok = (3..=255).contains(&topic.len())
-            && topic.starts_with(|c: char| c.is_ascii_alphabetic())
-            && !topic.starts_with("goog")
-            && topic.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~+%".contains(&b));
-        if !topic_ok {
-            return Err(bad("topic must be 3-255 of A-Za-z0-9-_.~+%, start with a letter, not with goog"));
-        }
-        Ok(Self(s.to_owned()))
-    }
-
-    /// The full name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The project id.
     pub fn project(&self) -> &str {
         self.0["projects/".len()..].split('/').next().unwrap_or_default()
-    }
-}
-
-impl TryFrom<String> for TopicName {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(&s)
-    }
-}
-
-impl From<TopicName> for String {
-    fn from(t: TopicName) -> String {
-        t.0
-    }
-}
-
-impl fmt::Display for TopicName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

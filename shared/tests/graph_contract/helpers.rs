@@ -6,35 +6,15 @@ use shared::domain::FeatureSetName;
 use shared::domain::{ColorName, FeatureId, ImageId, Label, ModelVersion, ObjectId};
 use shared::graph::{ImageRecord, ObjectFeatures};
 use shared::schema::*;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The embedder's dimension, so Neo4j's vector index takes part.
 pub const DIM: usize = 1280;
 
-/// A random 64-bit number (no RNG dependency: std's hasher keys are random per process).
-pub fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-    h.finish()
-}
+pub use shared::testing::random_u64;
 
 /// A random unit vector of [`DIM`] floats.
 pub fn random_unit() -> Vec<f32> {
-    let mut state = random_u64();
-    let raw: Vec<f32> = (0..DIM)
-        .map(|_| {
-            // splitmix64
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
-        })
-        .collect();
-    normalise(raw)
+    shared::testing::random_unit(DIM)
 }
 
 pub fn normalise(v: Vec<f32>) -> Vec<f32> {

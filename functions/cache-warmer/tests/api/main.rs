@@ -4,14 +4,14 @@ use cache_warmer::{router, AppState};
 use shared::cache::{CacheKey, FeatureCache, MemoryCache};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::GraphStore;
-use shared::testing::{check_function_contract, fixture, fixtures_with_prefix, sample_document, spawn};
+use shared::testing::{
+    check_function_contract, fixture, fixtures_with_prefix, memory_backends, sample_document, spawn,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
 async fn state(limit: usize) -> (AppState, Arc<MemoryCache>, Arc<SqliteGraphStore>) {
-    let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
-    graph.ensure_schema().await.unwrap();
-    let cache = Arc::new(MemoryCache::new(1000));
+    let (graph, cache) = memory_backends(1000).await;
     let s = AppState {
         backends: shared::config::Backends {
             graph: graph.clone(),

@@ -86,7 +86,7 @@ async fn the_emulator_stores_what_the_binary_publishes() {
         eprintln!("SKIPPED: PUBSUB_EMULATOR_HOST is unset (scripts/services/pubsub.sh start)");
         return;
     };
-    let tag = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let tag = format!("{:016x}", shared::testing::random_u64());
     let (topic, sub) = (format!("projects/sightgraph-test/topics/cv-{tag}"), format!("cv-{tag}"));
     let client = reqwest::Client::new();
     let api = |path: &str| format!("http://{host}/v1/{path}");
@@ -98,15 +98,8 @@ async fn the_emulator_stores_what_the_binary_publishes() {
     let out = run_publishing(&host, &topic).await;
 
     assert_eq!(out.status.code(), Some(exit_codes::OK), "{}", String::from_utf8_lossy(&out.stderr));
-    let pulled: serde_json::Value = client
-        .post(api(&format!("{sub_path}:pull")))
-        .json(&serde_json::json!({"maxMessages": 10, "returnImmediately": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pull = serde_json::json!({"maxMessages": 10, "returnImmediately": true});
+    let pulled = shared::testing::json_of(client.post(api(&format!("{sub_path}:pull"))).json(&pull)).await;
     let messages = pulled["receivedMessages"].as_array().cloned().unwrap_or_default();
     assert_eq!(messages.len(), 1, "{pulled}");
     let message = &messages[0]["message"];

@@ -3,13 +3,14 @@
 use base64::Engine;
 use feature_ingestor::{routes, AppState};
 use shared::auth::PushAuth;
+use shared::cache::SharedCache;
 use shared::cache::{CacheKey, FeatureCache, MemoryCache};
 use shared::domain::LocationPolicy;
 use shared::graph::sqlite::SqliteGraphStore;
-use shared::graph::GraphStore;
+use shared::graph::SharedGraph;
 use shared::pubsub::{event_attributes, Publisher, PublisherConfig, TopicName};
 use shared::schema::{FeatureDocument, EXTRACTED_EVENT_TYPE};
-use shared::testing::{spawn, TestServer};
+use shared::testing::{memory_backends, spawn, TestServer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,9 +33,7 @@ pub async fn spawn_app_with(dead_letter_host: Option<&str>, push_only: bool) -> 
 
 /// [`spawn_app_with`] whose push route accepts only tokens `push_auth` verifies.
 pub async fn spawn_app_verifying(dead_letter_host: Option<&str>, push_only: bool, push_auth: PushAuth) -> TestApp {
-    let graph = Arc::new(SqliteGraphStore::in_memory().unwrap());
-    graph.ensure_schema().await.unwrap();
-    let cache = Arc::new(MemoryCache::new(1000));
+    let (graph, cache) = memory_backends(1000).await;
     let dead_letter = dead_letter_host.map(|host| {
         let config = PublisherConfig {
             emulator_host: Some(host.to_owned()),
@@ -44,18 +43,19 @@ pub async fn spawn_app_verifying(dead_letter_host: Option<&str>, push_only: bool
         };
         Publisher::new(TopicName::parse(DEAD_LETTER_TOPIC).unwrap(), config).unwrap()
     });
-    let state = AppState {
-        backends: shared::config::Backends {
-            graph: graph.clone(),
-            cache: cache.clone(),
-            cache_ttl: Duration::from_secs(60),
-        },
-        feature_set: Default::default(),
-        dead_letter,
-        push_auth,
-        locations: Arc::new(policy()),
-    };
+    let state = AppState { dead_letter, push_auth, ..state(graph.clone(), cache.clone()) };
     TestApp { server: spawn(routes(state, push_only)).await, graph, cache }
+}
+
+/// Development state over `graph` and `cache`: no dead-letter topic, push verification off.
+pub fn state(graph: SharedGraph, cache: SharedCache) -> AppState {
+    AppState {
+        backends: shared::config::Backends { graph, cache, cache_ttl: Duration::from_secs(60) },
+        feature_set: Default::default(),
+        dead_letter: None,
+        push_auth: PushAuth::disabled_for_development(),
+        locations: Arc::new(policy()),
+    }
 }
 
 /// The dead-letter topic of [`spawn_app_with`].

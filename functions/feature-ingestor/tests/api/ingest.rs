@@ -126,21 +126,8 @@ async fn every_features_fixture_gets_its_expected_outcome() {
 #[tokio::test]
 async fn the_function_contract_holds() {
     let app = spawn_app().await;
-    let state_router = {
-        // A fresh router over the same kind of state; the contract spawns its own server.
-        let graph = std::sync::Arc::new(shared::graph::sqlite::SqliteGraphStore::in_memory().unwrap());
-        graph.ensure_schema().await.unwrap();
-        feature_ingestor::router(feature_ingestor::AppState {
-            backends: shared::config::Backends {
-                graph,
-                cache: app.cache.clone(),
-                cache_ttl: std::time::Duration::from_secs(60),
-            },
-            feature_set: Default::default(),
-            dead_letter: None,
-            push_auth: shared::auth::PushAuth::disabled_for_development(),
-            locations: std::sync::Arc::new(crate::helpers::policy()),
-        })
-    };
+    // A fresh router over the same kind of state; the contract spawns its own server.
+    let (graph, _) = shared::testing::memory_backends(1).await;
+    let state_router = feature_ingestor::router(crate::helpers::state(graph, app.cache.clone()));
     check_function_contract(state_router, &fixture("features-extracted.dog.valid.json")).await;
 }

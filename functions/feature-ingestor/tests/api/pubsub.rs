@@ -131,17 +131,7 @@ async fn a_graph_failure_is_answered_with_an_error_so_pubsub_redelivers() {
     // Arrange: a store whose tables were never created fails every write.
     let app = spawn_app().await;
     let broken = shared::graph::sqlite::SqliteGraphStore::in_memory().unwrap();
-    let state = feature_ingestor::AppState {
-        backends: shared::config::Backends {
-            graph: std::sync::Arc::new(broken),
-            cache: app.cache.clone(),
-            cache_ttl: std::time::Duration::from_secs(60),
-        },
-        feature_set: Default::default(),
-        dead_letter: None,
-        push_auth: shared::auth::PushAuth::disabled_for_development(),
-        locations: std::sync::Arc::new(crate::helpers::policy()),
-    };
+    let state = crate::helpers::state(std::sync::Arc::new(broken), app.cache.clone());
     let server = shared::testing::spawn(feature_ingestor::router(state)).await;
     let (_, body) = pushed(b"graph down", "gs://raw-images/p4.jpg#1");
 

@@ -13,7 +13,6 @@ use shared::graph::SharedGraph;
 use shared::schema::FeatureDocument;
 use shared::storage::{ObjectReader, StorageConfig};
 use shared::testing::{sample_document, spawn, TestServer};
-use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
@@ -39,11 +38,7 @@ pub fn env(name: &str) -> String {
     })
 }
 
-pub fn random_u64() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-    h.finish()
-}
+pub use shared::testing::random_u64;
 
 /// Where a Neo4j listens.
 #[derive(Clone)]

@@ -9,7 +9,7 @@ use shared::config::{CacheConfig, GraphSettings, ServerSettings, Settings};
 use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::schema::FeatureDocument;
 use shared::storage::StorageConfig;
-use shared::testing::{fixture, TestServer};
+use shared::testing::{fixture, json_of, TestServer};
 use std::net::SocketAddr;
 
 use crate::helpers::{env, random_u64, redis_config, Neo4jAddr};
@@ -93,15 +93,7 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
 
     // Act + Assert: lookups: objects from the cache, the image from the graph.
     let object = &doc.objects[0];
-    let body: serde_json::Value = service
-        .client
-        .get(service.url(&format!("/features/object/{}", object.id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json_of(service.client.get(service.url(&format!("/features/object/{}", object.id)))).await;
     assert_eq!(body["source"], "cache", "{body}");
     assert_eq!(body["model_version"], doc.model.version.as_str());
     assert_eq!(body["object"]["embedding"].as_array().map(Vec::len), Some(1280), "the model's 1280-d vector");

@@ -12,7 +12,7 @@ use shared::config::ServerSettings;
 use shared::domain::{FeatureSetName, LocationPolicy};
 use shared::graph::sqlite::SqliteGraphStore;
 use shared::graph::{GraphStore, SharedGraph};
-use shared::testing::FixtureRequest;
+use shared::testing::{send, FixtureRequest};
 use std::sync::Arc;
 
 /// A running app and handles on its fakes.
@@ -32,13 +32,7 @@ pub struct TestApp {
 impl TestApp {
     /// Sends a fixture request to whichever route it names (`/` or `/pubsub/push`).
     pub async fn send(&self, fixture: &FixtureRequest) -> reqwest::Response {
-        let mut req = self
-            .client
-            .request(fixture.method.parse().expect("fixture method"), format!("{}{}", self.address, fixture.path));
-        for (k, v) in &fixture.headers {
-            req = req.header(k, v);
-        }
-        req.body(fixture.body_bytes()).send().await.expect("request reaches the app")
+        send(&self.client, &self.address, fixture, None).await
     }
 
     /// `POST /pubsub/push` with a raw body.
@@ -49,16 +43,7 @@ impl TestApp {
 
     /// Sends a fixture request with `Authorization: <authorization>` when given.
     pub async fn send_as(&self, fixture: &FixtureRequest, authorization: Option<&str>) -> reqwest::Response {
-        let mut req = self
-            .client
-            .request(fixture.method.parse().expect("fixture method"), format!("{}{}", self.address, fixture.path));
-        for (k, v) in &fixture.headers {
-            req = req.header(k, v);
-        }
-        if let Some(value) = authorization {
-            req = req.header("authorization", value);
-        }
-        req.body(fixture.body_bytes()).send().await.expect("request reaches the app")
+        send(&self.client, &self.address, fixture, authorization).await
     }
 }
 

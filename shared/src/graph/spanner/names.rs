@@ -2,13 +2,9 @@
 //! nearest neighbours are found.
 
 use serde::Deserialize;
-use std::fmt;
 
+use crate::domain::string_newtype;
 use crate::{Error, Result};
-
-/// `projects/P/instances/I/databases/D`, each id checked against Spanner's rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatabaseName(String);
 
 fn valid_id(id: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&id.len())
@@ -17,37 +13,32 @@ fn valid_id(id: &str, min: usize, max: usize) -> bool {
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-impl DatabaseName {
-    /// Parses `projects/P/instances/I/databases/D`.
-    pub fn parse(s: &str) -> Result<Self> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let ok = matches!(parts.as_slice(), ["projects", p, "instances", i, "databases", d]
-            if !p.is_empty() && p.len() <= 63 && p.chars().all(|c| c.is_ascii_alphanumeric() || "-.:".contains(c))
-                && valid_id(i, 2, 64) && valid_id(d, 2, 30));
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(Error::invalid(format!(
-                "SPANNER_DATABASE must look like projects/PROJECT/instances/INSTANCE/databases/DATABASE \
-                 (lowercase ids; database 2-30 characters), got {s:?}"
-            )))
-        }
-    }
-
-    /// The full name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// `projects/P/instances/I`.
-    pub fn instance(&self) -> &str {
-        self.0.rsplitn(3, '/').nth(2).unwrap_or_default()
+/// Checks `projects/P/instances/I/databases/D`.
+fn check_database(s: &str) -> Result<()> {
+    let parts: Vec<&str> = s.split('/').collect();
+    let ok = matches!(parts.as_slice(), ["projects", p, "instances", i, "databases", d]
+        if !p.is_empty() && p.len() <= 63 && p.chars().all(|c| c.is_ascii_alphanumeric() || "-.:".contains(c))
+            && valid_id(i, 2, 64) && valid_id(d, 2, 30));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "SPANNER_DATABASE must look like projects/PROJECT/instances/INSTANCE/databases/DATABASE \
+             (lowercase ids; database 2-30 characters), got {s:?}"
+        )))
     }
 }
 
-impl fmt::Display for DatabaseName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+string_newtype!(
+    /// `projects/P/instances/I/databases/D`, each id checked against Spanner's rules.
+    DatabaseName,
+    check_database
+);
+
+impl DatabaseName {
+    /// `projects/P/instances/I`.
+    pub fn instance(&self) -> &str {
+        self.0.rsplitn(3, '/').nth(2).unwrap_or_default()
     }
 }
 

@@ -7,7 +7,13 @@
 //! Its name ends in `.valid.json`, `.ignored.json` or `.invalid.json`, so the
 //! expected outcome shows; `just invoke` sends the same files.
 
+mod documents;
+
+pub use documents::{md5_of, near_row, random_document, random_u64, random_unit, sample_document, splitmix64};
+
 use axum::Router;
+
+use crate::http::Application;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -29,21 +35,40 @@ impl TestServer {
 
     /// Sends a fixture request.
     pub async fn send(&self, fixture: &FixtureRequest) -> reqwest::Response {
-        let mut req = self.client.request(fixture.method.parse().expect("fixture method"), self.url(&fixture.path));
-        for (k, v) in &fixture.headers {
-            req = req.header(k, v);
-        }
-        req.body(fixture.body_bytes()).send().await.expect("request reaches the test server")
+        send(&self.client, &self.url(""), fixture, None).await
     }
 }
 
-/// Serves `app` on 127.0.0.1 with a free port until the test ends.
+/// Sends `fixture` to the server at `base` (`http://127.0.0.1:<port>`), with
+/// `Authorization: <authorization>` when given.
+pub async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    fixture: &FixtureRequest,
+    authorization: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client.request(fixture.method.parse().expect("fixture method"), format!("{base}{}", fixture.path));
+    for (k, v) in &fixture.headers {
+        req = req.header(k, v);
+    }
+    if let Some(value) = authorization {
+        req = req.header("authorization", value);
+    }
+    req.body(fixture.body_bytes()).send().await.expect("request reaches the test server")
+}
+
+/// Sends `request` and reads the answer's JSON body, whatever its status.
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    let response = request.send().await.expect("request reaches the server");
+    response.json().await.expect("the answer is JSON")
+}
+
+/// Serves `app` as the real [`Application`] does (its listener, its graceful
+/// shutdown) on 127.0.0.1 and a free port until the test ends.
 pub async fn spawn(app: Router) -> TestServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
-    let addr = listener.local_addr().expect("local addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let application = Application::bind("127.0.0.1", 0, app).await.expect("bind a free port");
+    let addr = SocketAddr::from(([127, 0, 0, 1], application.port()));
+    tokio::spawn(application.run_until_stopped());
     TestServer { addr, client: reqwest::Client::new() }
 }
 
@@ -132,102 +157,6 @@ pub async fn check_function_contract(app: Router, valid: &FixtureRequest) {
     assert!(status.is_success(), "a valid fixture must get 2xx, got {status}: {}", ok.text().await.unwrap_or_default());
 }
 
-/// A small valid feature document for `image_bytes` seen at `uri`: one person
-/// and one blue car that touch (NEAR), embeddings of dimension 8 seeded from
-/// the bytes so different images get different vectors.
-pub fn sample_document(image_bytes: &[u8], uri: &str, version: &str) -> crate::schema::FeatureDocument {
-    use crate::domain::{ColorName, FeatureId, ImageId, Label, ModelVersion, ObjectId};
-    use crate::schema::*;
-    use base64::Engine;
-
-    let id = ImageId::of_bytes(image_bytes);
-    let version = ModelVersion::parse(version).expect("test version is valid");
-    let md5 = base64::engine::general_purpose::STANDARD.encode(md5_of(image_bytes));
-    let seed = id.as_str().as_bytes()[0] as f32;
-    let object = |label: &str, category_id: u32, color: ColorName, b: [f32; 4], k: f32| {
-        let box_norm = BBox { x_min: b[0], y_min: b[1], x_max: b[2], y_max: b[3] };
-        let oid = ObjectId::derive(&id, &version, category_id, box_norm.as_array());
-        let raw: Vec<f32> = (0..8).map(|i| ((i as f32 + 1.0) * (seed + k)).sin()).collect();
-        let norm = raw.iter().map(|v| v * v).sum::<f32>().sqrt();
-        DetectedObject {
-            feature_id: FeatureId::derive(&oid, &version),
-            id: oid,
-            label: Label::parse(label).expect("label"),
-            category_id,
-            score: 0.9,
-            box_px: BBox { x_min: b[0] * 100.0, y_min: b[1] * 100.0, x_max: b[2] * 100.0, y_max: b[3] * 100.0 },
-            box_norm,
-            color: ColorAttr { name: color, fraction: 0.5 },
-            embedding: raw.iter().map(|v| v / norm).collect(),
-        }
-    };
-    let person = object("person", 1, ColorName::Gray, [0.1, 0.1, 0.4, 0.9], 1.0);
-    let car = object("car", 3, ColorName::Blue, [0.4, 0.5, 0.9, 0.9], 2.0);
-    let (from, to) = if person.id < car.id { (&person, &car) } else { (&car, &person) };
-    let relations = vec![Relation {
-        kind: RelationKind::Near,
-        from: from.id.clone(),
-        to: to.id.clone(),
-        distance: Some(0.0),
-        iou: None,
-    }];
-    let now = chrono::Utc::now();
-    let (bucket, name, generation) = match crate::domain::ObjectUri::parse(uri).expect("test uri") {
-        crate::domain::ObjectUri::Gcs { bucket, name, generation } => (Some(bucket), name, generation),
-        crate::domain::ObjectUri::Local(p) => (None, p.display().to_string(), None),
-    };
-    FeatureDocument {
-        schema: SCHEMA_V1.into(),
-        image: ImageInfo {
-            id,
-            uri: uri.into(),
-            bucket,
-            name,
-            generation,
-            width: 100,
-            height: 100,
-            content_type: "image/jpeg".into(),
-            size_bytes: image_bytes.len() as u64,
-            md5_hash: md5,
-        },
-        model: ModelInfo {
-            version,
-            detector: ModelRef {
-                name: "det".into(),
-                package: "p".into(),
-                package_version: "1".into(),
-                sha256: "0".repeat(64),
-            },
-            embedder: ModelRef {
-                name: "emb".into(),
-                package: "p".into(),
-                package_version: "1".into(),
-                sha256: "0".repeat(64),
-            },
-            score_threshold: 0.4,
-            nms_iou: 0.5,
-            near_threshold: 0.05,
-        },
-        objects: vec![person, car],
-        relations,
-        timings: Timings::default(),
-        lineage: Lineage {
-            job_id: "test-job".into(),
-            host: "test".into(),
-            processor: "test".into(),
-            execution_provider: "cpu".into(),
-            started_at: now,
-            finished_at: now,
-        },
-    }
-}
-
-/// MD5 of bytes (GCS's `md5Hash` is its base64).
-pub fn md5_of(bytes: &[u8]) -> [u8; 16] {
-    use md5::Digest;
-    md5::Md5::digest(bytes).into()
-}
-
 /// Settings for a fresh database on the test services' Spanner emulator
 /// (`SPANNER_EMULATOR_HOST`, `SIGHTGRAPH_SPANNER_INSTANCE`), named `<prefix>-<random>`, so a
 /// test sees only its own data. `None`, with the reason printed, where the emulator is not
@@ -261,18 +190,25 @@ pub async fn spanner_settings(prefix: &str) -> Option<crate::config::SpannerSett
     })
 }
 
+/// The in-process backends with the graph's schema in place: an in-memory SQLite
+/// graph and a memory cache of `capacity` entries.
+pub async fn memory_backends(
+    capacity: usize,
+) -> (std::sync::Arc<crate::graph::sqlite::SqliteGraphStore>, std::sync::Arc<crate::cache::MemoryCache>) {
+    use crate::graph::GraphStore;
+    let graph = std::sync::Arc::new(crate::graph::sqlite::SqliteGraphStore::in_memory().expect("an in-memory SQLite"));
+    graph.ensure_schema().await.expect("the schema is created");
+    (graph, std::sync::Arc::new(crate::cache::MemoryCache::new(capacity)))
+}
+
 /// `n` cache entries under a model version of their own (fresh keys on every call, so tests
 /// sharing a Redis never see each other's), each with a distinct value of its own length.
 pub fn cache_entries(n: usize) -> Vec<(crate::cache::CacheKey, bytes::Bytes)> {
-    use std::hash::{BuildHasher, Hasher};
-    let random = || {
-        // NB: every RandomState has fresh keys, so hashing nothing gives a random number.
-        std::collections::hash_map::RandomState::new().build_hasher().finish()
-    };
-    let version = crate::domain::ModelVersion::parse(&format!("cachetest@{:016x}", random())).expect("a valid version");
+    let version =
+        crate::domain::ModelVersion::parse(&format!("cachetest@{:016x}", random_u64())).expect("a valid version");
     (0..n)
         .map(|i| {
-            let id = crate::domain::ObjectId::parse(&format!("{:016x}{i:016x}", random())).expect("32 hex digits");
+            let id = crate::domain::ObjectId::parse(&format!("{:016x}{i:016x}", random_u64())).expect("32 hex digits");
             let value = bytes::Bytes::from(format!("{{\"i\":{i},\"pad\":\"{}\"}}", "x".repeat(i)));
             (crate::cache::CacheKey::object(&version, &id), value)
         })

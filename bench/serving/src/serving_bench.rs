@@ -27,10 +27,10 @@ use shared::config::{connect_cache, CacheConfig};
 use shared::domain::{FeatureId, FeatureSetName, ModelVersion, ObjectId};
 use shared::graph::neo4j::Neo4jGraphStore;
 use shared::graph::{GraphStore, ObjectFeatures};
-use shared::schema::{BBox, DetectedObject, FeatureDocument, Relation, RelationKind};
-use shared::testing::sample_document;
+use shared::schema::{DetectedObject, FeatureDocument};
+use shared::testing::{random_document, random_u64, random_unit, sample_document};
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -44,61 +44,9 @@ fn arg(args: &[String], name: &str, default: &str) -> String {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_owned())
 }
 
-/// splitmix64 from a process-wide counter seeded by the clock.
-fn rand_u64() -> u64 {
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let _ = STATE.compare_exchange(
-        0,
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64
-            ^ std::process::id() as u64,
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
-    let mut z = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-fn unit_vector(dim: usize) -> Vec<f32> {
-    let raw: Vec<f32> = (0..dim).map(|_| (rand_u64() >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0).collect();
-    let n = raw.iter().map(|x| x * x).sum::<f32>().sqrt();
-    raw.into_iter().map(|x| x / n).collect()
-}
-
 /// A valid document of `objects` objects with `dim`-float vectors over fresh image bytes.
 fn document(version: &str, objects: usize, dim: usize) -> FeatureDocument {
-    let tag = rand_u64();
-    let mut doc = sample_document(&tag.to_le_bytes(), &format!("gs://sightgraph-bench/{tag:016x}.jpg#1"), version);
-    let template = doc.objects[0].clone();
-    doc.objects = (0..objects)
-        .map(|i| {
-            let x = i as f32 / objects as f32 * 0.9;
-            let box_norm = BBox { x_min: x, y_min: 0.1, x_max: x + 0.05, y_max: 0.9 };
-            let id = ObjectId::derive(&doc.image.id, &doc.model.version, template.category_id, box_norm.as_array());
-            DetectedObject {
-                feature_id: FeatureId::derive(&id, &doc.model.version),
-                id,
-                box_px: BBox { x_min: x * 100.0, y_min: 10.0, x_max: (x + 0.05) * 100.0, y_max: 90.0 },
-                box_norm,
-                embedding: unit_vector(dim),
-                ..template.clone()
-            }
-        })
-        .collect();
-    let mut ids: Vec<ObjectId> = doc.objects.iter().map(|o| o.id.clone()).collect();
-    ids.sort();
-    doc.relations = ids
-        .windows(2)
-        .map(|w| Relation {
-            kind: RelationKind::Near,
-            from: w[0].clone(),
-            to: w[1].clone(),
-            distance: Some(0.01),
-            iou: None,
-        })
-        .collect();
-    doc
+    random_document("sightgraph-bench", version, objects, dim)
 }
 
 async fn store() -> Res<Neo4jGraphStore> {
@@ -114,7 +62,7 @@ fn set() -> Res<FeatureSetName> {
 async fn seed(args: &[String]) -> Res<()> {
     let count: usize = arg(args, "--count", "10000").parse()?;
     let dim: usize = arg(args, "--dim", "1280").parse()?;
-    let version = format!("bench@1+emb@{:08x}", rand_u64() as u32);
+    let version = format!("bench@1+emb@{:08x}", random_u64() as u32);
     let graph = store().await?;
     let marker = document(&version, 1, dim);
     graph.write_features(&set()?, &marker).await?;
@@ -132,11 +80,11 @@ async fn seed(args: &[String]) -> Res<()> {
         let mut entries = Vec::with_capacity(chunk.len());
         let mut pipe = redis::pipe();
         for &i in chunk {
-            let id = ObjectId::parse(&format!("{:016x}{i:016x}", rand_u64()))?;
+            let id = ObjectId::parse(&format!("{:016x}{i:016x}", random_u64()))?;
             let o = DetectedObject {
                 id: id.clone(),
                 feature_id: FeatureId::derive(&id, &version),
-                embedding: unit_vector(dim),
+                embedding: random_unit(dim),
                 ..template.clone()
             };
             let object = ObjectFeatures::from_detected(&marker.image.id, &version, &o);
@@ -208,7 +156,7 @@ fn codec(args: &[String]) -> Res<()> {
     let dim: usize = arg(args, "--dim", "1280").parse()?;
     let doc = sample_document(b"codec", "gs://sightgraph-bench/codec.jpg#1", "bench@1+emb@codec");
     let mut o = ObjectFeatures::from_detected(&doc.image.id, &doc.model.version, &doc.objects[0]);
-    o.embedding = unit_vector(dim);
+    o.embedding = random_unit(dim);
     let v1 = bytes::Bytes::from(serde_json::to_vec(&o)?);
     let (_, v2) = object_entry(&o);
     let cached = CachedObject::parse(v2.clone()).ok_or("own format")?;
@@ -281,7 +229,7 @@ async fn writes(args: &[String]) -> Res<()> {
     let images: usize = arg(args, "--images", "50").parse()?;
     let objects: usize = arg(args, "--objects", "8").parse()?;
     let dim: usize = arg(args, "--dim", "1280").parse()?;
-    let version = format!("bench@1+emb@{:08x}", rand_u64() as u32);
+    let version = format!("bench@1+emb@{:08x}", random_u64() as u32);
     let batched_docs: Vec<_> = (0..images).map(|_| document(&version, objects, dim)).collect();
     let single_docs: Vec<_> = (0..images).map(|_| document(&version, objects, dim)).collect();
     let store = store().await?;
