@@ -1,26 +1,12 @@
 use super::*;
 use chrono::TimeZone;
-use ingest_trigger::kubernetes::{JobOutput, Quantity as Qty};
+use ingest_trigger::kubernetes::JobOutput;
 use k8s_openapi::api::core::v1::PodSpec;
 use shared::backfill::{RunId, Scope, MANIFEST_SCHEMA};
 use shared::domain::{FeatureSetName, ModelVersion};
 
 pub(crate) fn template() -> JobTemplate {
-    JobTemplate {
-        namespace: Some("sightgraph-jobs".into()),
-        image: "sightgraph/cv-processor:0.1.0".into(),
-        service_account: Some("sightgraph-cv-processor".into()),
-        gpu_count: 1,
-        cpu_request: Qty::parse("2").unwrap(),
-        memory_request: Qty::parse("4Gi").unwrap(),
-        memory_limit: Qty::parse("8Gi").unwrap(),
-        backoff_limit: 2,
-        ttl_seconds: 3600,
-        output: JobOutput::Sink("http://broker/sightgraph/default".into()),
-        active_deadline_seconds: 1800,
-        node_selector: BTreeMap::from([("cloud.google.com/gke-accelerator".into(), "nvidia-tesla-t4".into())]),
-        rust_log: "info".into(),
-    }
+    JobTemplate::example(JobOutput::Sink("http://broker/sightgraph/default".into()))
 }
 
 pub(crate) fn manifest() -> BackfillManifest {

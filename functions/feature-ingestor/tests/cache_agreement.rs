@@ -8,18 +8,13 @@ use shared::cache::{CacheKey, CachedObject, FeatureCache};
 use shared::graph::{GraphStore, ObjectFeatures};
 use shared::testing::{memory_backends, sample_document};
 use std::sync::Arc;
-use std::time::Duration;
 
 #[tokio::test]
 async fn a_reingested_document_with_other_floats_leaves_the_first_values_in_the_cache() {
     // Arrange
     let (graph, cache) = memory_backends(100).await;
     let state = AppState {
-        backends: shared::config::Backends {
-            graph: graph.clone(),
-            cache: cache.clone(),
-            cache_ttl: Duration::from_secs(60),
-        },
+        backends: shared::testing::backends(graph.clone(), cache.clone()),
         feature_set: Default::default(),
         dead_letter: None,
         push_auth: shared::auth::PushAuth::disabled_for_development(),

@@ -201,6 +201,11 @@ pub async fn memory_backends(
     (graph, std::sync::Arc::new(crate::cache::MemoryCache::new(capacity)))
 }
 
+/// The wiring of a test's graph and cache, with a one-minute cache TTL.
+pub fn backends(graph: crate::graph::SharedGraph, cache: crate::cache::SharedCache) -> crate::config::Backends {
+    crate::config::Backends { graph, cache, cache_ttl: std::time::Duration::from_secs(60) }
+}
+
 /// `n` cache entries under a model version of their own (fresh keys on every call, so tests
 /// sharing a Redis never see each other's), each with a distinct value of its own length.
 pub fn cache_entries(n: usize) -> Vec<(crate::cache::CacheKey, bytes::Bytes)> {

@@ -8,16 +8,11 @@ use shared::testing::{
     check_function_contract, fixture, fixtures_with_prefix, memory_backends, sample_document, spawn,
 };
 use std::sync::Arc;
-use std::time::Duration;
 
 async fn state(limit: usize) -> (AppState, Arc<MemoryCache>, Arc<SqliteGraphStore>) {
     let (graph, cache) = memory_backends(1000).await;
     let s = AppState {
-        backends: shared::config::Backends {
-            graph: graph.clone(),
-            cache: cache.clone(),
-            cache_ttl: Duration::from_secs(60),
-        },
+        backends: shared::testing::backends(graph.clone(), cache.clone()),
         feature_set: Default::default(),
         limit,
     };

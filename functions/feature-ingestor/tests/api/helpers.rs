@@ -50,7 +50,7 @@ pub async fn spawn_app_verifying(dead_letter_host: Option<&str>, push_only: bool
 /// Development state over `graph` and `cache`: no dead-letter topic, push verification off.
 pub fn state(graph: SharedGraph, cache: SharedCache) -> AppState {
     AppState {
-        backends: shared::config::Backends { graph, cache, cache_ttl: Duration::from_secs(60) },
+        backends: shared::testing::backends(graph, cache),
         feature_set: Default::default(),
         dead_letter: None,
         push_auth: PushAuth::disabled_for_development(),

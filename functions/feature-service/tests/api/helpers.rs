@@ -61,11 +61,7 @@ async fn spawn_app_with(similar_max_scan: usize, min_coverage: f64) -> TestApp {
     let cache = Arc::new(MemoryCache::new(1000));
     let backfills = BackfillStore::open(bucket.path().join("backfills").to_str().unwrap(), None).unwrap();
     let state = AppState {
-        backends: shared::config::Backends {
-            graph: graph.clone(),
-            cache: cache.clone(),
-            cache_ttl: Duration::from_secs(60),
-        },
+        backends: shared::testing::backends(graph.clone(), cache.clone()),
         active: Arc::new(ActiveVersion::new(Default::default(), Duration::from_millis(0))),
         images: Arc::new(ObjectReader::new(StorageConfig {
             local_bucket_root: Some(bucket.path().into()),

@@ -1,6 +1,5 @@
 use super::*;
 use crate::kubernetes::JobOutput;
-use crate::kubernetes::Quantity as Qty;
 use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec};
 use shared::domain::{JobName, ObjectUri};
 use shared::pubsub::TopicName;
@@ -8,21 +7,7 @@ use shared::pubsub::TopicName;
 pub(crate) const TOPIC: &str = "projects/sightgraph-dev/topics/sightgraph-dev-features-extracted";
 
 pub(crate) fn template() -> JobTemplate {
-    JobTemplate {
-        namespace: Some("sightgraph-jobs".into()),
-        image: "sightgraph/cv-processor:0.1.0".into(),
-        service_account: Some("sightgraph-cv-processor".into()),
-        gpu_count: 1,
-        cpu_request: Qty::parse("2").unwrap(),
-        memory_request: Qty::parse("4Gi").unwrap(),
-        memory_limit: Qty::parse("8Gi").unwrap(),
-        backoff_limit: 2,
-        ttl_seconds: 3600,
-        output: JobOutput::PubSub(TopicName::parse(TOPIC).unwrap()),
-        active_deadline_seconds: 1800,
-        node_selector: BTreeMap::from([("cloud.google.com/gke-accelerator".into(), "nvidia-tesla-t4".into())]),
-        rust_log: "info".into(),
-    }
+    JobTemplate::example(JobOutput::PubSub(TopicName::parse(TOPIC).unwrap()))
 }
 
 pub(crate) fn request() -> JobRequest {

@@ -198,6 +198,29 @@ fn parse_selector(text: &str) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
+#[cfg(any(test, feature = "testing"))]
+impl JobTemplate {
+    /// The GPU template the deploy manifests configure, writing to `output`: the one fixture of
+    /// every crate's Job tests.
+    pub fn example(output: JobOutput) -> Self {
+        Self {
+            namespace: Some("sightgraph-jobs".into()),
+            image: "sightgraph/cv-processor:0.1.0".into(),
+            service_account: Some("sightgraph-cv-processor".into()),
+            gpu_count: 1,
+            cpu_request: Quantity::parse("2").expect("a quantity"),
+            memory_request: Quantity::parse("4Gi").expect("a quantity"),
+            memory_limit: Quantity::parse("8Gi").expect("a quantity"),
+            backoff_limit: 2,
+            ttl_seconds: 3600,
+            output,
+            active_deadline_seconds: 1800,
+            node_selector: BTreeMap::from([("cloud.google.com/gke-accelerator".into(), "nvidia-tesla-t4".into())]),
+            rust_log: "info".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
