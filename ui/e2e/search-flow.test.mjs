@@ -1,28 +1,17 @@
 // End-to-end: pattern search → image → object box → inspector → find similar → graph, in headless
 // Chromium against SIGHTGRAPH_URL or the fake API. Screenshots land in ui/test-results/.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startFakeApi } from './fake-api.mjs';
-import { launchBrowser, newPage, screenshot, startStack } from './support.mjs';
+import { newPage, screenshot, useStackAndBrowser } from './support.mjs';
 
 const MODEL_VERSION = /^[A-Za-z0-9._@+-]{1,128}$/;
 const TIMEOUT = 20_000;
 
-let stack;
-let chromium;
-
-before(async () => {
-  stack = await startStack();
-  chromium = await launchBrowser(stack.url);
-});
-
-after(async () => {
-  await chromium?.close();
-  await stack?.close();
-});
+const under = useStackAndBrowser();
 
 async function search(page, subject, object) {
-  await page.goto(`${stack.url}/#/search`);
+  await page.goto(`${under.stack.url}/#/search`);
   await page.getByTestId('subject-label').fill(subject);
   await page.getByTestId('object-label').fill(object);
   await page.getByTestId('search-submit').click();
@@ -30,7 +19,7 @@ async function search(page, subject, object) {
 
 describe('the data scientist flow', () => {
   test('a person NEAR car search leads to the image, the inspector and similar objects', async () => {
-    const { page, problems } = await newPage(chromium.context);
+    const { page, problems } = await newPage(under.chromium.context);
     page.setDefaultTimeout(TIMEOUT);
 
     // Search
@@ -117,7 +106,7 @@ describe('the data scientist flow', () => {
   });
 
   test('a search without matches says so', async () => {
-    const { page } = await newPage(chromium.context);
+    const { page } = await newPage(under.chromium.context);
     page.setDefaultTimeout(TIMEOUT);
     await search(page, 'giraffe', 'toaster');
     await page.getByTestId('empty').waitFor();
@@ -127,7 +116,7 @@ describe('the data scientist flow', () => {
   });
 
   test('a backend failure shows an error with a retry', { skip: process.env.SIGHTGRAPH_URL ? 'fake API only' : false }, async () => {
-    const { page } = await newPage(chromium.context);
+    const { page } = await newPage(under.chromium.context);
     page.setDefaultTimeout(TIMEOUT);
     await search(page, 'error503', 'car');
     await page.getByTestId('error').waitFor();
@@ -139,14 +128,14 @@ describe('the data scientist flow', () => {
   test('?api= sends every API call to another origin', { skip: process.env.SIGHTGRAPH_URL ? 'fake API only' : false }, async () => {
     const other = await startFakeApi();
     try {
-      const { page } = await newPage(chromium.context);
+      const { page } = await newPage(under.chromium.context);
       page.setDefaultTimeout(TIMEOUT);
       const hosts = new Set();
       page.on('request', (req) => {
         const url = new URL(req.url());
         if (/^\/(query|features|images|graph|similar)\//.test(url.pathname)) hosts.add(url.origin);
       });
-      await page.goto(`${stack.url}/?api=${encodeURIComponent(other.url)}#/search?s=person&o=car`);
+      await page.goto(`${under.stack.url}/?api=${encodeURIComponent(other.url)}#/search?s=person&o=car`);
       await page.getByTestId('match-card').first().waitFor();
       assert.equal(await page.getByTestId('api-base').innerText(), `API: ${other.url}`);
       assert.deepEqual([...hosts], [other.url]);

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startFakeApi } from './fake-api.mjs';
 
@@ -85,4 +86,21 @@ export async function screenshot(page, name) {
   const path = join(RESULTS_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: false });
   return path;
+}
+
+/**
+ * Starts the stack and a browser before the calling file's tests and closes both after them; the
+ * returned object's `stack` and `chromium` are set once the tests run.
+ */
+export function useStackAndBrowser() {
+  const env = { stack: undefined, chromium: undefined };
+  before(async () => {
+    env.stack = await startStack();
+    env.chromium = await launchBrowser(env.stack.url);
+  });
+  after(async () => {
+    await env.chromium?.close();
+    await env.stack?.close();
+  });
+  return env;
 }

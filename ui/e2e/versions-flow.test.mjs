@@ -2,9 +2,9 @@
 // that scripts/ui/stack-e2e.sh prepares (the fixture photos, plus a second model version backfilled
 // over part of them; SIGHTGRAPH_E2E_* name what it did). Screenshots land in ui/test-results/.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { buildFixtures, FAKE_ACTOR, FAKE_ADMIN_TOKEN, MODEL_VERSION, NEW_VERSION } from './fake-api.mjs';
-import { launchBrowser, newPage, screenshot, startStack } from './support.mjs';
+import { newPage, screenshot, useStackAndBrowser } from './support.mjs';
 
 const TIMEOUT = 20_000;
 const env = process.env;
@@ -36,27 +36,16 @@ const row = (page, version) => page.locator(`[data-testid=version-row][data-vers
 // NB: Chromium reports every 4xx answer as a console error; the refusals here are expected.
 const expectedRefusal = (p) => /status of (401|409)/.test(p);
 
-let stack;
-let chromium;
-
-before(async () => {
-  stack = await startStack();
-  chromium = await launchBrowser(stack.url);
-});
-
-after(async () => {
-  await chromium?.close();
-  await stack?.close();
-});
+const under = useStackAndBrowser();
 
 describe('the versions page', () => {
   test('shows coverage, refuses a wrong token and a low-coverage activation, forces it, rolls back, and compares', { skip: skipReal }, async () => {
     const x = expectations();
-    const { page, problems } = await newPage(chromium.context);
+    const { page, problems } = await newPage(under.chromium.context);
     page.setDefaultTimeout(TIMEOUT);
 
     // From the header to the versions page: each version with its coverage from the graph
-    await page.goto(`${stack.url}/#/search`);
+    await page.goto(`${under.stack.url}/#/search`);
     await page.getByTestId('nav-versions').click();
     await row(page, x.next).waitFor();
     assert.equal(await row(page, x.active).getAttribute('data-active'), 'true', `${x.active} is the active version`);
