@@ -136,14 +136,11 @@ pub(super) async fn apply_missing(client: &Client, admin: &Admin, ddl: &[Ddl], p
         let still: Vec<&Ddl> = ddl.iter().filter(|d| !have.contains(&d.creates)).collect();
         if !still.is_empty() {
             return Err(match e {
-                Error::Backend { message, .. } => Error::backend(
-                    BACKEND,
-                    format!(
-                        "applying DDL ({} statements still missing, first: {:?}): {message}",
-                        still.len(),
-                        still[0].creates
-                    ),
-                ),
+                e @ Error::Backend { .. } => e.context(format!(
+                    "applying DDL ({} statements still missing, first: {:?})",
+                    still.len(),
+                    still[0].creates
+                )),
                 other => other,
             });
         }
