@@ -96,7 +96,11 @@ impl Error {
 
 /// `": message"`, or nothing for an empty message, so a bare backend error reads "redis unavailable".
 fn with_colon(message: &str) -> String {
-    if message.is_empty() { String::new() } else { format!(": {message}") }
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
 }
 
 #[cfg(test)]

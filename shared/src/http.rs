@@ -228,7 +228,10 @@ mod tests {
         assert_eq!(response.status(), 503);
         let bytes = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(body, json!({"error": "unavailable", "message": "redis unavailable: reading 3 keys: connection reset"}));
+        assert_eq!(
+            body,
+            json!({"error": "unavailable", "message": "redis unavailable: reading 3 keys: connection reset"})
+        );
     }
 
     #[test]

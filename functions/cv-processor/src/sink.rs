@@ -143,9 +143,10 @@ impl TopicSink {
             e @ shared::Error::Backend { .. } => {
                 Error::config(format!("Pub/Sub refused the document: {}", shared::http::error_chain(&e)))
             }
-            other => {
-                Error::Delivery { target: self.publisher.topic().to_string(), message: shared::http::error_chain(&other) }
-            }
+            other => Error::Delivery {
+                target: self.publisher.topic().to_string(),
+                message: shared::http::error_chain(&other),
+            },
         })
     }
 }

@@ -150,16 +150,13 @@ impl Publisher {
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         if status.is_success() {
-            let parsed: PublishResponse = serde_json::from_str(&text)
-                .map_err(|e| Error::unavailable(BACKEND, e).context(format!("unreadable publish answer: {text:.200}")))?;
-            return parsed
-                .message_ids
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    Error::unavailable(BACKEND, "the answer carries no message id")
-                        .context(format!("publishing to {}", self.topic))
-                });
+            let parsed: PublishResponse = serde_json::from_str(&text).map_err(|e| {
+                Error::unavailable(BACKEND, e).context(format!("unreadable publish answer: {text:.200}"))
+            })?;
+            return parsed.message_ids.into_iter().next().ok_or_else(|| {
+                Error::unavailable(BACKEND, "the answer carries no message id")
+                    .context(format!("publishing to {}", self.topic))
+            });
         }
         let answer = format!("answered {status}: {text:.300}");
         let error = match status.as_u16() {

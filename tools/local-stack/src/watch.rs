@@ -69,7 +69,9 @@ pub async fn watch_bucket(root: PathBuf, broker_url: String, interval: Duration,
                         tracing::warn!(error = %shared::http::error_chain(&e), "broker unreachable");
                     }
                 }
-                Err(e) => tracing::warn!(%bucket, %name, error = %shared::http::error_chain(&e), "cannot read new object"),
+                Err(e) => {
+                    tracing::warn!(%bucket, %name, error = %shared::http::error_chain(&e), "cannot read new object")
+                }
             }
         }
     }

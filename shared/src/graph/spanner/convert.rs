@@ -34,7 +34,9 @@ pub(super) trait Fields {
 impl Fields for Columns<'_> {
     fn get<T: TryFromValue>(&self, name: &str) -> Result<T> {
         let column = format!("{}{name}", self.prefix);
-        self.row.column_by_name(&column).map_err(|e| Error::backend(BACKEND, e).context(format!("decoding column {column}")))
+        self.row
+            .column_by_name(&column)
+            .map_err(|e| Error::backend(BACKEND, e).context(format!("decoding column {column}")))
     }
 }
 

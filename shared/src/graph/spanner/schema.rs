@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use super::admin::Admin;
 use super::client::{rows, stmt};
 use super::convert::{Columns, Fields};
-use super::BACKEND;
 use crate::{Error, Result};
 
 /// Tables and indexes every deployment needs (the emulator accepts all of it).

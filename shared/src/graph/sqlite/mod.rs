@@ -41,8 +41,8 @@ pub struct SqliteGraphStore {
 impl SqliteGraphStore {
     /// Opens (creating if needed) the database at `path`; `:memory:` works.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn =
-            Connection::open(path).map_err(|e| Error::backend(BACKEND, e).context(format!("opening {}", path.display())))?;
+        let conn = Connection::open(path)
+            .map_err(|e| Error::backend(BACKEND, e).context(format!("opening {}", path.display())))?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
