@@ -22,6 +22,11 @@ use crate::{Error, Result};
 /// The message of the error a refused call gets; [`is_rejection`] recognises it.
 pub const OPEN_MESSAGE: &str = "circuit breaker open: failing fast until a probe succeeds";
 
+/// The error of a call the breaker refused: 503, no cause (the backend was not asked).
+pub fn rejection(backend: &'static str) -> Error {
+    Error::Unavailable { backend, message: OPEN_MESSAGE.into(), source: None }
+}
+
 /// Whether `e` is a call the breaker refused (the backend was not asked).
 pub fn is_rejection(e: &Error) -> bool {
     matches!(e, Error::Unavailable { message, .. } if message == OPEN_MESSAGE)
@@ -203,7 +208,7 @@ impl Breaker {
     /// the outcome (`Unavailable` is a failure, anything else a success).
     pub async fn call<T, F: Future<Output = Result<T>>>(&self, call: F) -> Result<T> {
         let Some(permit) = self.admit() else {
-            return Err(Error::unavailable(self.backend, OPEN_MESSAGE));
+            return Err(rejection(self.backend));
         };
         let out = call.await;
         match &out {

@@ -57,11 +57,20 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(error = %chain, "request rejected");
         }
-        let body = Json(json!({"error": kind, "message": self.0.to_string()}));
+        let body = Json(json!({"error": kind, "message": client_message(&self.0)}));
         if status == StatusCode::UNAUTHORIZED {
             return (status, [(axum::http::header::WWW_AUTHENTICATE, "Bearer")], body).into_response();
         }
         (status, body).into_response()
+    }
+}
+
+/// What a client is told: the error and its first cause. Deeper causes (hosts, files, driver
+/// internals) stay in the log.
+pub fn client_message(error: &Error) -> String {
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
     }
 }
 
@@ -149,7 +158,7 @@ impl Application {
     /// Binds `host:port` for `router`.
     pub async fn bind(host: &str, port: u16, router: Router) -> crate::Result<Self> {
         let listener =
-            bind(host, port).await.map_err(|e| Error::backend("http", format!("binding {host}:{port}: {e}")))?;
+            bind(host, port).await.map_err(|e| Error::backend("http", e).context(format!("binding {host}:{port}")))?;
         Ok(Self { listener, router })
     }
 
@@ -199,6 +208,30 @@ mod tests {
     fn a_logged_error_carries_every_cause_outermost_first() {
         let io = std::io::Error::other("connection refused");
         assert_eq!(error_chain(&MainError::Serve(io)), "serving: connection refused");
+    }
+
+    #[tokio::test]
+    async fn a_backend_failure_is_answered_with_its_first_cause_and_logged_with_all_of_them() {
+        // Arrange
+        #[derive(Debug, thiserror::Error)]
+        #[error("connection reset")]
+        struct Reset(#[source] std::io::Error);
+        let cause = Reset(std::io::Error::other("10.0.0.7:6379 sent RST"));
+        let error = Error::unavailable("redis", cause).context("reading 3 keys");
+
+        // Act
+        let logged = error_chain(&error);
+        let response = ApiError(error).into_response();
+
+        // Assert
+        assert_eq!(logged, "redis unavailable: reading 3 keys: connection reset: 10.0.0.7:6379 sent RST");
+        assert_eq!(response.status(), 503);
+        let bytes = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            body,
+            json!({"error": "unavailable", "message": "redis unavailable: reading 3 keys: connection reset"})
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub async fn plan(graph: &dyn GraphStore, store: &BackfillStore, request: &PlanR
     match store.get(&run.manifest_path()).await {
         Ok(bytes) => {
             let manifest: BackfillManifest = serde_json::from_slice(&bytes)
-                .map_err(|e| shared::Error::backend("backfill-store", format!("{}: {e}", run.manifest_path())))?;
+                .map_err(|e| shared::Error::backend("backfill-store", e).context(run.manifest_path()))?;
             return Ok(Plan::Run { manifest: Box::new(manifest), existed: true, unusable });
         }
         Err(shared::Error::NotFound(_)) => {}
@@ -161,7 +161,7 @@ pub async fn unusable_uris(
         for path in store.list(&run.progress_prefix()).await? {
             if MarkerName::parse(&path).is_ok_and(|m| m.failed > 0) {
                 let marker: ChunkMarker = serde_json::from_slice(&store.get(&path).await?)
-                    .map_err(|e| shared::Error::backend("backfill-store", format!("{path}: {e}")))?;
+                    .map_err(|e| shared::Error::backend("backfill-store", e).context(&path))?;
                 out.extend(marker.failed.into_iter().map(|f| f.uri));
             }
         }

@@ -118,7 +118,7 @@ pub async fn progress(
 /// A run's manifest.
 pub async fn manifest(store: &BackfillStore, run: &RunId) -> Result<BackfillManifest> {
     let bytes = store.get(&run.manifest_path()).await?;
-    serde_json::from_slice(&bytes).map_err(|e| shared::Error::backend("backfill-store", format!("{run}: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| shared::Error::backend("backfill-store", e).context(run))
 }
 
 /// The newest run of a version, from the backfill root's index.

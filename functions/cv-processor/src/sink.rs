@@ -140,8 +140,13 @@ impl TopicSink {
         let message = message_for(document)?;
         self.publisher.publish(&message).await.map_err(|e| match e {
             shared::Error::Invalid(why) => Error::bad_input(&document.image.uri, why),
-            shared::Error::Backend { message, .. } => Error::config(format!("Pub/Sub refused the document: {message}")),
-            other => Error::Delivery { target: self.publisher.topic().to_string(), message: other.to_string() },
+            e @ shared::Error::Backend { .. } => {
+                Error::config(format!("Pub/Sub refused the document: {}", shared::http::error_chain(&e)))
+            }
+            other => Error::Delivery {
+                target: self.publisher.topic().to_string(),
+                message: shared::http::error_chain(&other),
+            },
         })
     }
 }

@@ -25,7 +25,7 @@ impl ObjectSource {
     pub async fn fetch(&self, uri: &ObjectUri, max_bytes: u64) -> Result<Fetched> {
         self.reader.fetch(uri, max_bytes).await.map_err(|e| match e {
             shared::Error::NotFound(m) | shared::Error::Invalid(m) => Error::bad_input(uri, m),
-            other => Error::Storage { uri: uri.to_string(), message: other.to_string() },
+            other => Error::Storage { uri: uri.to_string(), message: shared::http::error_chain(&other) },
         })
     }
 }

@@ -48,7 +48,7 @@ pub async fn handle(doc: &FeatureDocument, state: &AppState) -> Result<Outcome> 
     let stored: Vec<ObjectFeatures> = match state.backends.graph.objects(&ids).await {
         Ok(stored) => stored,
         Err(e) => {
-            tracing::warn!(error = %e, "reading back the written objects failed; the cache fills on lookup");
+            tracing::warn!(error = %shared::http::error_chain(&e), "reading back the written objects failed; the cache fills on lookup");
             Vec::new()
         }
     };

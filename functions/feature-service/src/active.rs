@@ -59,7 +59,7 @@ impl ActiveVersion {
             Err(e) => match cached {
                 Some((v, _)) => {
                     if !shared::breaker::is_rejection(&e) {
-                        tracing::warn!(error = %e, "graph unreachable; using the last known active version");
+                        tracing::warn!(error = %shared::http::error_chain(&e), "graph unreachable; using the last known active version");
                     }
                     self.store(v.clone());
                     Ok(v)

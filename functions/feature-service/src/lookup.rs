@@ -38,7 +38,7 @@ fn cache_error(state: &AppState, op: &'static str, e: &Error) {
     }
     metrics::counter!("sightgraph_cache_errors_total", "backend" => state.backends.cache.backend(), "op" => op)
         .increment(1);
-    tracing::warn!(error = %e, op, "cache unavailable; answering from the graph");
+    tracing::warn!(error = %shared::http::error_chain(&e), op, "cache unavailable; answering from the graph");
 }
 
 fn record(route: &'static str, source: Source, started: Instant) {
@@ -158,7 +158,7 @@ pub async fn fetch_many(
         .map(|(id, hit)| match (hit, from_graph.remove(id), &graph_error) {
             (Some(h), _, _) => Fetched::Cache(h),
             (None, Some(g), _) => Fetched::Graph(g),
-            (None, None, Some(e)) => Fetched::Unavailable(e.to_string()),
+            (None, None, Some(e)) => Fetched::Unavailable(shared::http::client_message(e)),
             (None, None, None) => Fetched::NotFound,
         })
         .collect())

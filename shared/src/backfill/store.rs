@@ -56,7 +56,7 @@ impl BackfillStore {
             return Err(Error::invalid(format!("backfill root {root:?} must be gs://bucket/prefix or a local folder")));
         }
         let dir = root.strip_prefix("file://").unwrap_or(root);
-        std::fs::create_dir_all(dir).map_err(|e| Error::backend(BACKEND, format!("creating {dir}: {e}")))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::backend(BACKEND, e).context(format!("creating {dir}")))?;
         let store = LocalFileSystem::new_with_prefix(dir)
             .map_err(|e| Error::invalid(format!("cannot use {dir} as the backfill root: {e}")))?;
         Ok(Self { store: Arc::new(store), prefix: String::new(), root: display })
@@ -75,7 +75,7 @@ impl BackfillStore {
     fn failed(&self, what: &str, name: &str, e: object_store::Error) -> Error {
         match e {
             object_store::Error::NotFound { .. } => Error::NotFound(format!("{}/{name}", self.root)),
-            other => Error::unavailable(BACKEND, format!("{what} {}/{name}: {other}", self.root)),
+            other => Error::unavailable(BACKEND, other).context(format!("{what} {}/{name}", self.root)),
         }
     }
 

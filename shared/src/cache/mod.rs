@@ -49,7 +49,7 @@ pub async fn put_best_effort(cache: &dyn FeatureCache, entries: &[(CacheKey, Byt
         Err(e) => {
             metrics::counter!("sightgraph_cache_errors_total", "backend" => cache.backend(), "op" => "put")
                 .increment(1);
-            tracing::warn!(error = %e, backend = cache.backend(), "cache write failed; continuing without it");
+            tracing::warn!(error = %crate::http::error_chain(&e), backend = cache.backend(), "cache write failed; continuing without it");
             false
         }
     }

@@ -51,13 +51,15 @@ impl BreakerGraph {
     {
         let (limit, backend) = (self.lookup_timeout, self.inner.backend());
         let Some(permit) = self.breaker.admit() else {
-            return Err(Error::unavailable(backend, crate::breaker::OPEN_MESSAGE));
+            return Err(crate::breaker::rejection(backend));
         };
         let task = tokio::spawn(op(self.inner.clone()));
         let out = match tokio::time::timeout(limit, task).await {
             Ok(Ok(result)) => result,
-            Ok(Err(e)) => Err(Error::backend(backend, format!("{what} failed: {e}"))),
-            Err(_) => Err(Error::unavailable(backend, format!("{what} took longer than {} ms", limit.as_millis()))),
+            Ok(Err(e)) => Err(Error::backend(backend, e).context(what)),
+            Err(_) => {
+                Err(Error::unavailable(backend, format!("took longer than {} ms", limit.as_millis())).context(what))
+            }
         };
         match &out {
             Err(e @ Error::Unavailable { .. }) => permit.failure(e),
@@ -291,7 +293,7 @@ mod tests {
         let fast = started.elapsed();
 
         // Assert
-        assert!(first.is_transient() && first.to_string().contains("50 ms"), "{first}");
+        assert!(first.is_transient() && crate::http::error_chain(&first).contains("50 ms"), "{first:?}");
         assert!(bounded < Duration::from_secs(1), "the lookup bound holds: {bounded:?}");
         assert_eq!(graph.breaker().state(), State::Open);
         assert!(is_rejection(&refused), "{refused}");

@@ -9,13 +9,15 @@ use crate::{Error, Result};
 /// scan per request would take the store down with it.
 pub(crate) fn check_scan(candidates: u64, max_scan: usize, version: &ModelVersion) -> Result<()> {
     if candidates > max_scan as u64 {
-        return Err(Error::unavailable(
-            "similarity",
-            format!(
+        // NB: the sentence is what failed, not a cause: it goes in the message, which clients see.
+        return Err(Error::Unavailable {
+            backend: "similarity",
+            message: format!(
                 "finding neighbours among the {candidates} vectors of version {version} needs an exact scan, \
                  more than the bound of {max_scan} (SIMILAR_MAX_SCAN); no vector index can answer this query"
             ),
-        ));
+            source: None,
+        });
     }
     Ok(())
 }

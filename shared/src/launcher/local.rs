@@ -64,8 +64,9 @@ pub struct LocalLauncher {
 impl LocalLauncher {
     /// A launcher; creates the log folder.
     pub fn new(config: LocalLauncherConfig) -> Result<Self> {
-        std::fs::create_dir_all(&config.log_dir)
-            .map_err(|e| Error::backend("local-launcher", format!("creating {}: {e}", config.log_dir.display())))?;
+        std::fs::create_dir_all(&config.log_dir).map_err(|e| {
+            Error::backend("local-launcher", e).context(format!("creating {}", config.log_dir.display()))
+        })?;
         Ok(Self {
             slots: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
             config,

@@ -92,7 +92,7 @@ impl Publisher {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .build()
-            .map_err(|e| Error::backend(BACKEND, format!("building the HTTP client: {e}")))?;
+            .map_err(|e| Error::backend(BACKEND, e).context("building the HTTP client"))?;
         let url = format!("{}/v1/{}:publish", base.trim_end_matches('/'), topic);
         Ok(Self { topic, url, emulator, client, tokens: Arc::new(OnceCell::new()), config })
     }
@@ -124,12 +124,13 @@ impl Publisher {
             match self.send(&body).await {
                 Ok(id) => return Ok(id),
                 Err(e) if e.is_transient() && attempt < attempts => {
-                    tracing::warn!(attempt, error = %e, "publish failed; retrying");
+                    tracing::warn!(attempt, error = %crate::http::error_chain(&e), "publish failed; retrying");
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                 }
-                Err(Error::Unavailable { message, .. }) => {
-                    return Err(Error::unavailable(BACKEND, format!("{message} (attempt {attempt} of {attempts})")))
+                Err(Error::Unavailable { backend, message, source }) => {
+                    let message = format!("{message} (attempt {attempt} of {attempts})");
+                    return Err(Error::Unavailable { backend, message, source });
                 }
                 Err(e) => return Err(e),
             }
@@ -145,36 +146,37 @@ impl Publisher {
         let response = request
             .send()
             .await
-            .map_err(|e| Error::unavailable(BACKEND, format!("publishing to {}: {e}", self.topic)))?;
+            .map_err(|e| Error::unavailable(BACKEND, e).context(format!("publishing to {}", self.topic)))?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         if status.is_success() {
-            let parsed: PublishResponse = serde_json::from_str(&text)
-                .map_err(|e| Error::unavailable(BACKEND, format!("unreadable publish answer ({e}): {text:.200}")))?;
-            return parsed
-                .message_ids
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::unavailable(BACKEND, "publish answer carries no message id"));
+            let parsed: PublishResponse = serde_json::from_str(&text).map_err(|e| {
+                Error::unavailable(BACKEND, e).context(format!("unreadable publish answer: {text:.200}"))
+            })?;
+            return parsed.message_ids.into_iter().next().ok_or_else(|| {
+                Error::unavailable(BACKEND, "the answer carries no message id")
+                    .context(format!("publishing to {}", self.topic))
+            });
         }
-        let detail = format!("publishing to {} answered {status}: {text:.300}", self.topic);
-        match status.as_u16() {
-            408 | 429 | 500..=599 => Err(Error::unavailable(BACKEND, detail)),
-            _ => Err(Error::backend(BACKEND, detail)),
-        }
+        let answer = format!("answered {status}: {text:.300}");
+        let error = match status.as_u16() {
+            408 | 429 | 500..=599 => Error::unavailable(BACKEND, answer),
+            _ => Error::backend(BACKEND, answer),
+        };
+        Err(error.context(format!("publishing to {}", self.topic)))
     }
 
     async fn token(&self) -> Result<String> {
         let provider = self
             .tokens
             .get_or_try_init(|| async {
-                gcp_auth::provider().await.map_err(|e| Error::unavailable(BACKEND, format!("no GCP credentials: {e}")))
+                gcp_auth::provider().await.map_err(|e| Error::unavailable(BACKEND, e).context("no GCP credentials"))
             })
             .await?;
         let token = provider
             .token(&[SCOPE])
             .await
-            .map_err(|e| Error::unavailable(BACKEND, format!("fetching an access token: {e}")))?;
+            .map_err(|e| Error::unavailable(BACKEND, e).context("fetching an access token"))?;
         Ok(token.as_str().to_owned())
     }
 }

@@ -48,7 +48,7 @@ async fn a_refusal_that_cannot_change_is_not_retried() {
     let err = publisher.publish(&message()).await.unwrap_err();
 
     assert!(matches!(err, Error::Backend { .. }), "{err:?}");
-    assert!(err.to_string().contains("404"), "{err}");
+    assert!(crate::http::error_chain(&err).contains("404"), "{err:?}");
     assert_eq!(api.requests(), 1);
 }
 

@@ -94,7 +94,7 @@ const STORAGE: &str = "storage";
 fn storage_error(uri: &ObjectUri, e: object_store::Error) -> Error {
     match e {
         object_store::Error::NotFound { .. } => Error::NotFound(format!("{uri}: object not found")),
-        other => Error::unavailable(STORAGE, format!("reading {uri}: {other}")),
+        other => Error::unavailable(STORAGE, other).context(format!("reading {uri}")),
     }
 }
 

@@ -106,7 +106,7 @@ async fn spanner_an_unknown_database_is_unavailable_at_connect() {
 
     // Assert
     match connected {
-        Err(Error::Unavailable { backend: "spanner", message }) => {
+        Err(Error::Unavailable { backend: "spanner", message, .. }) => {
             assert!(message.contains("never-created"), "the message names the database: {message}")
         }
         other => panic!("an unknown database must be Unavailable (503 at start): {:?}", other.err()),

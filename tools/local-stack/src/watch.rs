@@ -66,10 +66,12 @@ pub async fn watch_bucket(root: PathBuf, broker_url: String, interval: Duration,
                         .send()
                         .await;
                     if let Err(e) = sent {
-                        tracing::warn!(error = %e, "broker unreachable");
+                        tracing::warn!(error = %shared::http::error_chain(&e), "broker unreachable");
                     }
                 }
-                Err(e) => tracing::warn!(%bucket, %name, error = %e, "cannot read new object"),
+                Err(e) => {
+                    tracing::warn!(%bucket, %name, error = %shared::http::error_chain(&e), "cannot read new object")
+                }
             }
         }
     }

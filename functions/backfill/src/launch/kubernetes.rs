@@ -39,7 +39,7 @@ impl KubernetesBackfills {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = kube::Client::try_default()
             .await
-            .map_err(|e| shared::Error::backend(BACKEND, format!("building the Kubernetes client: {e}")))?;
+            .map_err(|e| shared::Error::backend(BACKEND, e).context("building the Kubernetes client"))?;
         Ok(Self::new(client, template, parallelism, batch_size))
     }
 
@@ -121,15 +121,18 @@ fn to_chrono(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> chrono
 
 fn api_error(what: &str, e: kube::Error) -> Error {
     match e {
-        kube::Error::Api(s) if s.code == 403 => Error::backend(
-            BACKEND,
-            format!("RBAC is missing: {what} was forbidden; grant create, get and list on batch/v1 jobs (Role sightgraph-backfill-launcher): {}", s.message),
-        ),
+        kube::Error::Api(s) if s.code == 403 => Error::backend(BACKEND, s).context(format!(
+            "RBAC is missing: {what} was forbidden; grant create, get and list on batch/v1 jobs (Role sightgraph-backfill-launcher)"
+        )),
         kube::Error::Api(s) if s.code == 429 || s.code >= 500 => {
-            Error::unavailable(BACKEND, format!("{what}: {} {}", s.code, s.message))
+            let code = s.code;
+            Error::unavailable(BACKEND, s).context(format!("{what} answered {code}"))
         }
-        kube::Error::Api(s) => Error::backend(BACKEND, format!("{what}: {} {}", s.code, s.message)),
-        other => Error::unavailable(BACKEND, format!("{what}: {other}")),
+        kube::Error::Api(s) => {
+            let code = s.code;
+            Error::backend(BACKEND, s).context(format!("{what} answered {code}"))
+        }
+        other => Error::unavailable(BACKEND, other).context(what),
     }
 }
 

@@ -27,7 +27,10 @@ impl ShardPlan {
             store.get(&name).await.map_err(|e| match e {
                 shared::Error::NotFound(m) => Error::config(format!("backfill file missing: {m}")),
                 shared::Error::Invalid(m) => Error::bad_input(&name, m),
-                other => Error::Storage { uri: format!("{}/{name}", store.root()), message: other.to_string() },
+                other => Error::Storage {
+                    uri: format!("{}/{name}", store.root()),
+                    message: shared::http::error_chain(&other),
+                },
             })
         };
         let manifest: BackfillManifest = serde_json::from_slice(&read(run.manifest_path()).await?)

@@ -125,8 +125,9 @@ async fn dead_letter(state: &AppState, push: &PubSubPush, reason: &str) -> Resul
     // NB: undecodable base64 travels as the text it was, so nothing is lost.
     let data = push.message.data_bytes().unwrap_or_else(|_| push.message.data.clone().unwrap_or_default().into_bytes());
     let id = publisher.publish(&OutgoingMessage { data, attributes }).await.map_err(|e| {
-        tracing::error!(error = %e, %reason, "cannot dead-letter the message; Pub/Sub will redeliver it");
-        ApiError(shared::Error::unavailable("pubsub", e))
+        // NB: the boundary logs the error with its chain; this line adds why the message was moving.
+        tracing::warn!(%reason, "cannot dead-letter the message; Pub/Sub will redeliver it");
+        ApiError(shared::Error::unavailable("pubsub", e).context("dead-lettering the message"))
     })?;
     tracing::warn!(%reason, dead_letter_message_id = %id, topic = %publisher.topic(), "message dead-lettered");
     Ok(PushOutcome::DeadLettered { reason, dead_letter_message_id: id })

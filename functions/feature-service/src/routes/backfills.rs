@@ -19,7 +19,7 @@ use super::{bad_json, bad_query};
 use crate::AppState;
 
 fn off(what: &str) -> ApiError {
-    ApiError(shared::Error::unavailable("backfill", format!("{what}: BACKFILL_ROOT is not set")))
+    ApiError(shared::Error::unavailable("backfill", "BACKFILL_ROOT is not set").context(what))
 }
 
 /// `POST /backfills` body.

@@ -35,7 +35,7 @@ pub async fn image(State(state): State<AppState>, Path(id): Path<String>) -> Res
                 last = Error::NotFound(why);
             }
             Err(e) => {
-                tracing::warn!(uri = %text, error = %e, "image location unreadable");
+                tracing::warn!(uri = %text, error = %shared::http::error_chain(&e), "image location unreadable");
                 last = e;
             }
         }

@@ -33,7 +33,7 @@ impl KubernetesLauncher {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = kube::Client::try_default()
             .await
-            .map_err(|e| Error::backend(BACKEND, format!("building the Kubernetes client: {e}")))?;
+            .map_err(|e| Error::backend(BACKEND, e).context("building the Kubernetes client"))?;
         Ok(Self::new(client, template))
     }
 }
@@ -100,21 +100,19 @@ pub fn failure_of(job: &Job) -> Option<String> {
 /// connection failures are transient, anything else a backend error.
 fn api_error(action: &str, name: &str, error: kube::Error) -> Error {
     match error {
-        kube::Error::Api(status) if status.code == 403 => Error::backend(
-            BACKEND,
-            format!(
-                "RBAC is missing: {action} Job {name} was forbidden; grant the service account \
-                 create, get on batch/v1 jobs in this namespace (Role sightgraph-job-launcher): {}",
-                status.message
-            ),
-        ),
+        kube::Error::Api(status) if status.code == 403 => Error::backend(BACKEND, status).context(format!(
+            "RBAC is missing: {action} Job {name} was forbidden; grant the service account \
+             create, get on batch/v1 jobs in this namespace (Role sightgraph-job-launcher)"
+        )),
         kube::Error::Api(status) if status.code == 429 || status.code >= 500 => {
-            Error::unavailable(BACKEND, format!("{action} Job {name}: {} {}", status.code, status.message))
+            let code = status.code;
+            Error::unavailable(BACKEND, status).context(format!("{action} Job {name} answered {code}"))
         }
         kube::Error::Api(status) => {
-            Error::backend(BACKEND, format!("{action} Job {name}: {} {}", status.code, status.message))
+            let code = status.code;
+            Error::backend(BACKEND, status).context(format!("{action} Job {name} answered {code}"))
         }
-        e => Error::unavailable(BACKEND, format!("{action} Job {name}: {e}")),
+        e => Error::unavailable(BACKEND, e).context(format!("{action} Job {name}")),
     }
 }
 

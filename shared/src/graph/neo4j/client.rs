@@ -40,7 +40,7 @@ pub(super) fn map_err(e: neo4rs::Error) -> Error {
 pub(super) async fn within<T>(limit: Duration, what: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
     tokio::time::timeout(limit, fut)
         .await
-        .map_err(|_| Error::unavailable(BACKEND, format!("{what} took longer than {}s", limit.as_secs())))?
+        .map_err(|_| Error::unavailable(BACKEND, format!("took longer than {}s", limit.as_secs())).context(what))?
 }
 
 /// One explicit transaction; dropped without [`Tx::commit`] it rolls back

@@ -48,11 +48,11 @@ pub(super) fn map<const N: usize>(entries: [(&str, BoltType); N]) -> BoltType {
 
 /// Decodes one column of a row.
 pub(super) fn column<'a, T: Deserialize<'a>>(row: &'a Row, key: &str) -> Result<T> {
-    row.get(key).map_err(|e| Error::backend(BACKEND, format!("decoding column {key}: {e}")))
+    row.get(key).map_err(|e| Error::backend(BACKEND, e).context(format!("decoding column {key}")))
 }
 
 fn corrupt(what: &str, e: Error) -> Error {
-    Error::backend(BACKEND, format!("stored {what} is invalid: {e}"))
+    Error::backend(BACKEND, e).context(format!("stored {what} is invalid"))
 }
 
 /// Lists of floats come back as f64; the f32 values written survive the round trip exactly.

@@ -53,7 +53,7 @@ pub(super) async fn coverage(graph: &Graph, set: &FeatureSetName) -> Result<Cove
         .iter()
         .map(|row| {
             let version = ModelVersion::parse(&column::<String>(row, "version")?)
-                .map_err(|e| Error::backend(super::BACKEND, format!("stored model version is invalid: {e}")))?;
+                .map_err(|e| Error::backend(super::BACKEND, e).context("stored model version is invalid"))?;
             Ok((version, column::<i64>(row, "images")?.max(0) as u64))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -77,7 +77,7 @@ impl Neo4jGraphStore {
         })
         .await
         .map_err(|e| match e {
-            Error::Unavailable { message, .. } => Error::unavailable(BACKEND, format!("{uri}: {message}")),
+            e @ Error::Unavailable { .. } => e.context(uri),
             other => other,
         })
     }
@@ -89,13 +89,7 @@ impl Neo4jGraphStore {
 
     /// Runs one store operation under the time limit, naming it in backend errors.
     async fn op<T>(&self, what: &str, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-        within(OPERATION_TIMEOUT, what, fut).await.map_err(|e| match e {
-            Error::Backend { backend, message } => Error::Backend { backend, message: format!("{what}: {message}") },
-            Error::Unavailable { backend, message } if !message.starts_with(what) => {
-                Error::Unavailable { backend, message: format!("{what}: {message}") }
-            }
-            other => other,
-        })
+        within(OPERATION_TIMEOUT, what, fut).await.map_err(|e| e.context(what))
     }
 }
 

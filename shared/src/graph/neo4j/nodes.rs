@@ -156,7 +156,7 @@ async fn edges_of(graph: &Graph, ids: &[String]) -> Result<HashMap<String, Vec<G
     let mut out: HashMap<String, Vec<GraphRelationship>> = HashMap::new();
     for row in rows(graph, query(EDGES).param("ids", list)).await? {
         let edge =
-            row.to::<EdgeRow>().map_err(|e| crate::Error::backend(super::BACKEND, format!("decoding edge: {e}")))?;
+            row.to::<EdgeRow>().map_err(|e| crate::Error::backend(super::BACKEND, e).context("decoding edge"))?;
         out.entry(edge.of.clone()).or_default().push(edge.into_relationship());
     }
     for edges in out.values_mut() {

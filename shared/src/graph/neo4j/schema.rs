@@ -82,7 +82,7 @@ pub(super) async fn ensure(graph: &Graph) -> Result<bool> {
         Ok(()) => {}
         Err(e @ Error::Unavailable { .. }) => return Err(e),
         Err(e) => {
-            tracing::warn!(error = %e, "this server has no vector index; nearest_objects computes exact cosine");
+            tracing::warn!(error = %crate::http::error_chain(&e), "this server has no vector index; nearest_objects computes exact cosine");
             return Ok(false);
         }
     }

@@ -52,7 +52,7 @@ const FEATURE_SETS: &str = "
     ORDER BY name";
 
 fn version(s: &str) -> Result<ModelVersion> {
-    ModelVersion::parse(s).map_err(|e| Error::backend(super::BACKEND, format!("stored model version is invalid: {e}")))
+    ModelVersion::parse(s).map_err(|e| Error::backend(super::BACKEND, e).context("stored model version is invalid"))
 }
 
 /// Records that `version` has features in `set`; activates it (actor

@@ -28,7 +28,7 @@ pub(super) async fn environment(endpoint: &Endpoint, admin: bool) -> Result<Envi
 /// Application Default Credentials: on GKE, Workload Identity's metadata server.
 async fn cloud_environment(admin: bool) -> Result<Environment> {
     let auth = |e: gcloud_spanner::client::google_cloud_auth::error::Error| {
-        Error::unavailable(BACKEND, format!("no Google credentials (Workload Identity / ADC): {e}"))
+        Error::unavailable(BACKEND, e).context("no Google credentials (Workload Identity / ADC)")
     };
     // NB: the two configs ask for different OAuth scopes; each brings its token source.
     // `with_auth` only replaces a GoogleCloud environment, so that is what it is given.
@@ -44,7 +44,7 @@ async fn cloud_environment(admin: bool) -> Result<Environment> {
 
 async fn admin_client(endpoint: &Endpoint) -> Result<AdminClient> {
     let config = AdminClientConfig { environment: environment(endpoint, true).await?, ..AdminClientConfig::default() };
-    AdminClient::new(config).await.map_err(|e| Error::unavailable(BACKEND, format!("admin API: {e}")))
+    AdminClient::new(config).await.map_err(|e| Error::unavailable(BACKEND, e).context("admin API"))
 }
 
 impl Admin {

@@ -60,7 +60,7 @@ pub(super) fn map_client(e: ClientError) -> Error {
 pub(super) async fn within<T>(limit: Duration, what: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
     tokio::time::timeout(limit, fut)
         .await
-        .map_err(|_| Error::unavailable(BACKEND, format!("{what} took longer than {}s", limit.as_secs())))?
+        .map_err(|_| Error::unavailable(BACKEND, format!("took longer than {}s", limit.as_secs())).context(what))?
 }
 
 /// Runs one query in a single-use (strong) read and collects every row: one round trip.

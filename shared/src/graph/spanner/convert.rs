@@ -34,13 +34,15 @@ pub(super) trait Fields {
 impl Fields for Columns<'_> {
     fn get<T: TryFromValue>(&self, name: &str) -> Result<T> {
         let column = format!("{}{name}", self.prefix);
-        self.row.column_by_name(&column).map_err(|e| Error::backend(BACKEND, format!("decoding column {column}: {e}")))
+        self.row
+            .column_by_name(&column)
+            .map_err(|e| Error::backend(BACKEND, e).context(format!("decoding column {column}")))
     }
 }
 
 impl Fields for Struct<'_> {
     fn get<T: TryFromValue>(&self, name: &str) -> Result<T> {
-        self.column_by_name(name).map_err(|e| Error::backend(BACKEND, format!("decoding field {name}: {e}")))
+        self.column_by_name(name).map_err(|e| Error::backend(BACKEND, e).context(format!("decoding field {name}")))
     }
 }
 
@@ -68,7 +70,7 @@ impl TryFromStruct for RelationRow {
 }
 
 fn corrupt(what: &str, e: Error) -> Error {
-    Error::backend(BACKEND, format!("stored {what} is invalid: {e}"))
+    Error::backend(BACKEND, e).context(format!("stored {what} is invalid"))
 }
 
 pub(super) fn version(s: &str) -> Result<ModelVersion> {
@@ -163,7 +165,7 @@ pub(super) fn image_columns(i: &str, prefix: &str) -> String {
 pub(super) fn image(c: &impl Fields) -> Result<ImageRecord> {
     let id: String = c.get("ImageId")?;
     let size = |name: &str| -> Result<u32> {
-        u32::try_from(c.get::<i64>(name)?).map_err(|e| Error::backend(BACKEND, format!("{name}: {e}")))
+        u32::try_from(c.get::<i64>(name)?).map_err(|e| Error::backend(BACKEND, e).context(name))
     };
     let locations: Vec<String> = c.get("Locations")?;
     Ok(ImageRecord {

@@ -96,8 +96,9 @@ impl SpannerGraphStore {
         })
         .await
         .map_err(|e| match e {
-            Error::Backend { message, .. } | Error::Unavailable { message, .. } => {
-                Error::unavailable(BACKEND, format!("{database}: {message}"))
+            // NB: a database that refuses the first query is as good as absent: 503 at start.
+            Error::Backend { message, source, .. } | Error::Unavailable { message, source, .. } => {
+                Error::Unavailable { backend: BACKEND, message, source }.context(&database)
             }
             other => other,
         })?;
@@ -114,13 +115,7 @@ impl SpannerGraphStore {
 
     /// Runs one store operation under the time limit, naming it in backend errors.
     async fn op<T>(&self, what: &str, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-        within(OPERATION_TIMEOUT, what, fut).await.map_err(|e| match e {
-            Error::Backend { backend, message } => Error::Backend { backend, message: format!("{what}: {message}") },
-            Error::Unavailable { backend, message } if !message.starts_with(what) => {
-                Error::Unavailable { backend, message: format!("{what}: {message}") }
-            }
-            other => other,
-        })
+        within(OPERATION_TIMEOUT, what, fut).await.map_err(|e| e.context(what))
     }
 }
 
@@ -144,7 +139,7 @@ impl GraphStore for SpannerGraphStore {
         if !on_emulator {
             let production = schema::statements(schema::PRODUCTION_DDL)?;
             if let Err(e) = schema::apply_missing(&self.client, &admin, &production, true).await {
-                tracing::warn!(error = %e, "production DDL (vector index, property graph) was not applied");
+                tracing::warn!(error = %crate::http::error_chain(&e), "production DDL (vector index, property graph) was not applied");
             }
         }
         if t.vector_search == VectorSearch::Approx {

@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use super::admin::Admin;
 use super::client::{rows, stmt};
 use super::convert::{Columns, Fields};
-use super::BACKEND;
 use crate::{Error, Result};
 
 /// Tables and indexes every deployment needs (the emulator accepts all of it).
@@ -136,14 +135,11 @@ pub(super) async fn apply_missing(client: &Client, admin: &Admin, ddl: &[Ddl], p
         let still: Vec<&Ddl> = ddl.iter().filter(|d| !have.contains(&d.creates)).collect();
         if !still.is_empty() {
             return Err(match e {
-                Error::Backend { message, .. } => Error::backend(
-                    BACKEND,
-                    format!(
-                        "applying DDL ({} statements still missing, first: {:?}): {message}",
-                        still.len(),
-                        still[0].creates
-                    ),
-                ),
+                e @ Error::Backend { .. } => e.context(format!(
+                    "applying DDL ({} statements still missing, first: {:?})",
+                    still.len(),
+                    still[0].creates
+                )),
                 other => other,
             });
         }

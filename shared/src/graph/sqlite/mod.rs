@@ -41,8 +41,8 @@ pub struct SqliteGraphStore {
 impl SqliteGraphStore {
     /// Opens (creating if needed) the database at `path`; `:memory:` works.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn =
-            Connection::open(path).map_err(|e| Error::backend(BACKEND, format!("opening {}: {e}", path.display())))?;
+        let conn = Connection::open(path)
+            .map_err(|e| Error::backend(BACKEND, e).context(format!("opening {}", path.display())))?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
@@ -62,7 +62,7 @@ impl SqliteGraphStore {
             f(&mut guard)
         })
         .await
-        .map_err(|e| Error::backend(BACKEND, format!("worker failed: {e}")))?
+        .map_err(|e| Error::backend(BACKEND, e).context("worker failed"))?
     }
 }
 
