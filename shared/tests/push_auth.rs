@@ -19,7 +19,7 @@ fn bearer(token: &str) -> HeaderMap {
 async fn status_of(auth: &PushAuth, headers: &HeaderMap) -> StatusCode {
     match auth.authorize(headers).await {
         Ok(_) => StatusCode::OK,
-        Err(e) => e.into_response().status(),
+        Err(e) => shared::http::ApiError(e.into()).into_response().status(),
     }
 }
 

@@ -1,9 +1,4 @@
-//! Why a push was refused, and its one HTTP mapping.
-
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::json;
+//! Why a push was refused; it reaches HTTP as a shared [`crate::Error`] through `ApiError`.
 
 /// Why a sender was not accepted. Messages never contain the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,28 +20,25 @@ pub enum AuthError {
     KeysUnavailable(String),
 }
 
-impl IntoResponse for AuthError {
-    /// 401 with `WWW-Authenticate: Bearer` for anything the sender got wrong; 503 when
-    /// the keys are out of reach, so Pub/Sub retries instead of dead-lettering.
-    fn into_response(self) -> Response {
-        if let Self::KeysUnavailable(_) = self {
-            tracing::error!(error = %self, "push not verified");
-            let body = Json(json!({"error": "unavailable", "message": self.to_string()}));
-            return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+impl From<AuthError> for crate::Error {
+    /// A sender's mistake is `Unauthorized` (401 with a `Bearer` challenge); keys out of reach are
+    /// `Unavailable` (503), so Pub/Sub retries instead of dead-lettering. `ApiError` answers both.
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::KeysUnavailable(reason) => {
+                crate::Error::unavailable("oidc", reason).context("fetching the push signing keys")
+            }
+            other => crate::Error::Unauthorized(other.to_string()),
         }
-        tracing::warn!(reason = %self, "push rejected");
-        let challenge = match self {
-            Self::Missing => "Bearer",
-            _ => "Bearer error=\"invalid_token\"",
-        };
-        let body = Json(json!({"error": "unauthorized", "message": self.to_string()}));
-        (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)], body).into_response()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::ApiError;
+    use axum::http::header;
+    use axum::response::IntoResponse;
 
     #[test]
     fn sender_mistakes_are_401_and_missing_keys_are_503() {
@@ -59,7 +51,7 @@ mod tests {
         ];
         for (error, status) in cases {
             let text = error.to_string();
-            let response = error.into_response();
+            let response = ApiError(error.into()).into_response();
             assert_eq!(response.status(), status, "{text}");
             assert_eq!(response.headers().contains_key(header::WWW_AUTHENTICATE), status == 401, "{text}");
         }

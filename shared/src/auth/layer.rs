@@ -84,7 +84,7 @@ async fn require_push_token(State(auth): State<PushAuth>, mut request: Request, 
             }
             next.run(request).await
         }
-        Err(e) => e.into_response(),
+        Err(e) => crate::http::ApiError(e.into()).into_response(),
     }
 }
 

@@ -196,7 +196,8 @@ async fn create_emulator_database(graph: &GraphSettings) -> anyhow::Result<()> {
     let id = target.database.as_str().rsplit('/').next().unwrap_or_default();
     match create_database(&target.endpoint, target.database.instance(), id).await {
         Ok(_) => tracing::info!(database = %target.database, "created the database on the Spanner emulator"),
-        Err(e) if e.to_string().contains("AlreadyExists") => {}
+        // NB: the emulator's status is the error's cause, so the whole chain is read.
+        Err(e) if shared::http::error_chain(&e).contains("AlreadyExists") => {}
         Err(e) => return Err(e.into()),
     }
     Ok(())
