@@ -62,7 +62,7 @@ bench-cv: models build-release
 reliability *SCENARIOS: models
     bench/reliability/run.sh {{SCENARIOS}}
 
-# Backfill vs one process per image on IMAGES distinct images, SHARDS shards (results under bench/results/)
+# Backfill vs one process per image on IMAGES distinct images, SHARDS shards, then the event path's latency over 100 uploads (results under bench/results/)
 bench-backfill IMAGES="500" SHARDS="2": models
     bench/backfill/run.sh {{IMAGES}} {{SHARDS}}
 
