@@ -20,7 +20,7 @@ use crate::manifest::Manifest;
 use crate::onnx::{OnnxDetector, OnnxEmbedder, OnnxRuntime};
 use crate::sink::{Sink, SinkMode, TopicSink};
 use crate::{Error, Models, Processor, Result};
-use batcher::{BatchingDetector, BatchingEmbedder, ModelStats};
+use batcher::{batching_models, ModelStats};
 use output::{DirSink, DocumentSink};
 use run::{ShardRunner, Summary};
 use shard::ShardPlan;
@@ -84,12 +84,14 @@ pub fn batching_processor(
     }
     let embedder = OnnxEmbedder::open(&runtime, &manifest.embedder_path)?;
     let (det_stats, emb_stats) = (Arc::new(ModelStats::default()), Arc::new(ModelStats::default()));
+    let (detector, embedder) =
+        batching_models(detector, embedder, (batch_size, max_crops), (det_stats.clone(), emb_stats.clone()));
     let models = Models {
         version: manifest.version,
         detector_ref: manifest.detector.to_ref(),
         embedder_ref: manifest.embedder.to_ref(),
-        detector: Box::new(BatchingDetector::new(detector, batch_size.max(1), det_stats.clone())),
-        embedder: Box::new(BatchingEmbedder::new(embedder, max_crops.max(1), emb_stats.clone())),
+        detector: Box::new(detector),
+        embedder: Box::new(embedder),
     };
     Ok((Processor::with_models(config, models), det_stats, emb_stats))
 }
