@@ -2,8 +2,10 @@
 # `just bench-backfill`: images/s of a backfill (`sightgraph backfill run`, SHARDS `cv-processor batch`
 # processes) against today's path (one `cv-processor` process per image), on the same IMAGES distinct
 # images and the same model weights, CPU only; per-stage timings and a plot; then the event path's
-# end-to-end latency (finalize event → features answered) over LATENCY_UPLOADS (100) uploads. Writes
-# bench/results/backfill-<date>.md and .png.
+# end-to-end latency (finalize event → features answered) over LATENCY_UPLOADS (100) uploads. The
+# headline backfill runs at BACKFILL_BATCH_SIZE (default 1: on CPU, batching the models buys nothing,
+# see the report); the same backfill at each size in BACKFILL_SWEEP (default "4 16", each under a version
+# name of its own) shows why. Writes bench/results/backfill-<date>.md and .png.
 #
 #   bench/backfill/run.sh [IMAGES=500] [SHARDS=2]
 #
@@ -13,7 +15,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../../scripts/lib/common.sh"
 images="${1:-500}" shards="${2:-2}"
-batch_size="${BACKFILL_BATCH_SIZE:-16}"
+batch_size="${BACKFILL_BATCH_SIZE:-1}" sweep="${BACKFILL_SWEEP:-4 16}"
 
 if ! source "$SIGHTGRAPH_ROOT/scripts/models/env.sh" 2>/dev/null; then
   "$SIGHTGRAPH_ROOT/scripts/models/build.sh" >/dev/null
@@ -37,15 +39,20 @@ log "making $images distinct images"
 
 # Version B: the same model files under another version name, so the backfill has work and both paths
 # compute the same thing.
-mkdir -p "$work/models-b"
-ln -s "$models_a/detector.onnx" "$work/models-b/detector.onnx"
-ln -s "$models_a/embedder.onnx" "$work/models-b/embedder.onnx"
-python3 - "$models_a/manifest.json" "$work/models-b/manifest.json" <<'PY'
+# NB: version B (and each sweep version) = version A's model files under another name, so every
+# path does the same arithmetic and the backfill has every image to redo.
+models_named() { # DIR SUFFIX
+  mkdir -p "$1"
+  ln -s "$models_a/detector.onnx" "$1/detector.onnx"
+  ln -s "$models_a/embedder.onnx" "$1/embedder.onnx"
+  python3 - "$models_a/manifest.json" "$1/manifest.json" "$2" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
-m["model_version"] = m["model_version"].replace("@", "-bench@", 1)
+m["model_version"] = m["model_version"].replace("@", f"-{sys.argv[3]}@", 1)
 json.dump(m, open(sys.argv[2], "w"), indent=1)
 PY
+}
+models_named "$work/models-b" bench
 version_a="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_version"])' "$models_a/manifest.json")"
 version_b="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_version"])' "$work/models-b/manifest.json")"
 
@@ -68,17 +75,29 @@ SIGHTGRAPH_MODEL_DIR="$models_a" "$py" "$here/measure.py" per-image "$bin/cv-pro
   "$work/per-image-docs" "http://127.0.0.1:$port/" 2 "$work/per-image.json"
 kill "$ingestor_pid"; wait "$ingestor_pid" 2>/dev/null || true; ingestor_pid=""
 
-log "backfill path: $shards shards (version B)"
-start="$(date +%s.%N)"
-BACKFILL_BATCH_SIZE="$batch_size" "$bin/sightgraph" backfill run --model-version "$version_b" \
-  --model-dir "$work/models-b" --processor-bin "$bin/cv-processor" --root "$work/backfills" \
-  --shards "$shards" --parallelism "$shards" | tee "$work/backfill.out" >&2
-end="$(date +%s.%N)"
-# The run's own count: "run bf-…: N images in S shards, …".
-done_images="$(sed -n 's/^run bf-[0-9a-f]*.*: \([0-9]*\) images in .*/\1/p' "$work/backfill.out" | head -1)"
-[[ -n $done_images ]] || die "the backfill planned nothing: $(cat "$work/backfill.out")"
-python3 -c 'import json,sys; json.dump({"images": int(sys.argv[1]), "wall_s": float(sys.argv[3]) - float(sys.argv[2])}, open(sys.argv[4], "w"))' \
-  "$done_images" "$start" "$end" "$work/backfill.json"
+timed_backfill() { # MODEL_DIR BATCH OUT_JSON ROOT
+  local version start end done_images
+  version="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_version"])' "$1/manifest.json")"
+  start="$(date +%s.%N)"
+  BACKFILL_BATCH_SIZE="$2" "$bin/sightgraph" backfill run --model-version "$version" \
+    --model-dir "$1" --processor-bin "$bin/cv-processor" --root "$4" \
+    --shards "$shards" --parallelism "$shards" | tee "$work/backfill.out" >&2
+  end="$(date +%s.%N)"
+  # The run's own count: "run bf-…: N images in S shards, …".
+  done_images="$(sed -n 's/^run bf-[0-9a-f]*.*: \([0-9]*\) images in .*/\1/p' "$work/backfill.out" | head -1)"
+  [[ -n $done_images ]] || die "the backfill planned nothing: $(cat "$work/backfill.out")"
+  python3 -c 'import json,sys; json.dump({"images": int(sys.argv[1]), "wall_s": float(sys.argv[3]) - float(sys.argv[2]), "batch_size": int(sys.argv[5])}, open(sys.argv[4], "w"))' \
+    "$done_images" "$start" "$end" "$3" "$2"
+}
+
+log "backfill path: $shards shards (version B), batch size $batch_size"
+timed_backfill "$work/models-b" "$batch_size" "$work/backfill.json" "$work/backfills"
+# NB: the sweep's logs go to their own root, so the headline's shard summaries stay alone in the report.
+for b in $sweep; do
+  log "backfill path: $shards shards, batch size $b (its own version name)"
+  models_named "$work/models-bs$b" "bs$b"
+  timed_backfill "$work/models-bs$b" "$b" "$work/sweep-bs$b.json" "$work/backfills-bs$b"
+done
 
 rerun="$("$bin/sightgraph" backfill run --model-version "$version_b" --model-dir "$work/models-b" \
   --processor-bin "$bin/cv-processor" --root "$work/backfills" --shards "$shards" 2>&1 | tail -1)"
