@@ -5,7 +5,8 @@
 # end-to-end latency (finalize event → features answered) over LATENCY_UPLOADS (100) uploads. The
 # headline backfill runs at BACKFILL_BATCH_SIZE (default 1: on CPU, batching the models buys nothing,
 # see the report); the same backfill at each size in BACKFILL_SWEEP (default "4 16", each under a version
-# name of its own) shows why. Writes bench/results/backfill-<date>.md and .png.
+# name of its own) shows why. The two paths run in BENCH_ROUNDS (3) pairs; the ratio reported is the
+# median of the pairs'. Writes bench/results/backfill-<date>.md and .png.
 #
 #   bench/backfill/run.sh [IMAGES=500] [SHARDS=2]
 #
@@ -15,7 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../../scripts/lib/common.sh"
 images="${1:-500}" shards="${2:-2}"
-batch_size="${BACKFILL_BATCH_SIZE:-1}" sweep="${BACKFILL_SWEEP:-4 16}"
+batch_size="${BACKFILL_BATCH_SIZE:-1}" sweep="${BACKFILL_SWEEP:-4 16}" rounds="${BENCH_ROUNDS:-3}"
 
 if ! source "$SIGHTGRAPH_ROOT/scripts/models/env.sh" 2>/dev/null; then
   "$SIGHTGRAPH_ROOT/scripts/models/build.sh" >/dev/null
@@ -64,17 +65,6 @@ export PUSH_AUTH_DISABLED=true
 unset NEO4J_URI REDIS_URL REDIS_CLUSTER_URLS
 
 load_before="$(cut -d' ' -f1 /proc/loadavg)"
-port="$(free_port)"
-PORT="$port" "$bin/feature-ingestor" > "$work/ingestor.log" 2>&1 &
-ingestor_pid=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || die "feature-ingestor did not start: $(tail -5 "$work/ingestor.log")"
-
-log "per-image path: $images processes, 2 at a time (version A)"
-SIGHTGRAPH_MODEL_DIR="$models_a" "$py" "$here/measure.py" per-image "$bin/cv-processor" "$work/uris.txt" \
-  "$work/per-image-docs" "http://127.0.0.1:$port/" 2 "$work/per-image.json"
-kill "$ingestor_pid"; wait "$ingestor_pid" 2>/dev/null || true; ingestor_pid=""
-
 timed_backfill() { # MODEL_DIR BATCH OUT_JSON ROOT
   local version start end done_images
   version="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_version"])' "$1/manifest.json")"
@@ -90,8 +80,29 @@ timed_backfill() { # MODEL_DIR BATCH OUT_JSON ROOT
     "$done_images" "$start" "$end" "$3" "$2"
 }
 
-log "backfill path: $shards shards (version B), batch size $batch_size"
-timed_backfill "$work/models-b" "$batch_size" "$work/backfill.json" "$work/backfills"
+per_image_round() { # DOCS_DIR OUT_JSON
+  local port
+  port="$(free_port)"
+  PORT="$port" "$bin/feature-ingestor" > "$work/ingestor.log" 2>&1 &
+  ingestor_pid=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || die "feature-ingestor did not start: $(tail -5 "$work/ingestor.log")"
+  SIGHTGRAPH_MODEL_DIR="$models_a" "$py" "$here/measure.py" per-image "$bin/cv-processor" "$work/uris.txt" \
+    "$1" "http://127.0.0.1:$port/" 2 "$2"
+  kill "$ingestor_pid"; wait "$ingestor_pid" 2>/dev/null || true; ingestor_pid=""
+}
+
+# NB: ROUNDS paired runs (per-image path, then the backfill of a version of its own), so the ratio is
+# a median of ratios measured minutes apart rather than one draw of a machine whose speed drifts.
+# Round 1's files are the ones the report details; its per-image runs also fill the graph with version A.
+for ((r = 1; r <= rounds; r++)); do
+  suffix="$([[ $r == 1 ]] || echo "-r$r")"
+  log "round $r/$rounds: per-image path, $images processes, 2 at a time (version A)"
+  per_image_round "$work/per-image-docs$suffix" "$work/per-image$suffix.json"
+  [[ $r == 1 ]] || models_named "$work/models-b$suffix" "bench-r$r"
+  log "round $r/$rounds: backfill path, $shards shards, batch size $batch_size"
+  timed_backfill "$work/models-b$suffix" "$batch_size" "$work/backfill$suffix.json" "$work/backfills$suffix"
+done
 # NB: the sweep's logs go to their own root, so the headline's shard summaries stay alone in the report.
 for b in $sweep; do
   log "backfill path: $shards shards, batch size $b (its own version name)"
