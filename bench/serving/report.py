@@ -62,6 +62,49 @@ mem_kib = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith(
 redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.strip()
 
 m = lambda d, c, k: median_of(d[c], k)
+
+
+def cpu_per_request(kind, c, requests_of):
+    """Median over runs of µs of CPU per request for the service, Redis and the generator (None if not measured)."""
+    rows = []
+    for path in sorted(glob.glob(f"{work}/cpu-{kind}-c{c}-r*.json")):
+        run = path.rsplit("-r", 1)[1].removesuffix(".json")
+        n = requests_of(run)
+        if n:
+            d = load(path)
+            rows.append({k: d[k] / n * 1e6 for k in ("service_s", "redis_s", "generator_s")})
+    if not rows:
+        return None
+    out = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    out["total"] = out["service_s"] + out["redis_s"] + out["generator_s"]
+    return out
+
+
+def oha_requests(kind, c):
+    def count(run):
+        d = load(f"{work}/rust-{kind}-c{c}-r{run}.json")
+        return sum(d.get("statusCodeDistribution", {}).values())
+    return count
+
+
+cpu_rows = []
+for kind, name in (("redis", "redis-benchmark GET"), ("bin", "binary frames"), ("b64", "JSON base64"), ("json", "JSON floats")):
+    got = cpu_per_request(kind, 16, (lambda run: 200000) if kind == "redis" else oha_requests(kind, 16))
+    if got:
+        service = "–" if kind == "redis" else f"{got['service_s']:.1f}"
+        cpu_rows.append(f"| {name} | {service} | {got['redis_s']:.1f} | {got['generator_s']:.1f} | {got['total']:.1f} | "
+                        f"{os.cpu_count() * 1e6 / got['total']:,.0f} |")
+cpu_table = ""
+if cpu_rows:
+    cpu_table = """
+
+**Where each request's CPU goes** (c=16, median of the runs above; the servers' `/proc` counters and
+the generator's rusage over each run, divided by the requests it completed). The last column is the
+throughput the {cpus} CPUs would allow if nothing else ran: {cpus} CPU-seconds per second / CPU per request.
+
+| system | service µs | Redis µs | load generator µs | total µs | ceiling req/s |
+| --- | ---: | ---: | ---: | ---: | ---: |
+""".format(cpus=os.cpu_count()) + "\n".join(cpu_rows)
 rows = []
 for c in C:
     rows.append(
@@ -164,6 +207,8 @@ Bytes per lookup (one 1280-d object, `curl` size of headers + body): JSON floats
 {wire['json']['body_bytes'] + wire['json']['header_bytes']:,} B, JSON base64
 {wire['b64']['body_bytes'] + wire['b64']['header_bytes']:,} B, binary frames **{wire_bin:,} B**
 ({wire['bin']['header_bytes']} of them headers).
+
+{cpu_table}
 
 Open loop (oha `-q` at half the closed-loop maximum at c=16, `--latency-correction`, so a
 stall counts against every request that should have been sent during it):

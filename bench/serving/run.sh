@@ -90,13 +90,34 @@ sed "s|$|?vector_encoding=f32le-base64|" "$work/urls.txt" > "$work/urls-b64.txt"
 log "warm-up (every id once)"
 "$oha" -n "$count" -c 16 --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$work/warmup.json"
 
+# NB: CPU accounting: the CPU seconds the service, Redis and the load generator spent over a run,
+# from the servers' /proc counters and the generator's rusage, so the report can say where each
+# request's CPU goes on the 2 shared CPUs.
+service_pid="${pids[0]}"
+redis_pid="$(pgrep -f "redis-server .*:$redis_port" | head -n 1)"
+clk_tck="$(getconf CLK_TCK)"
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+gen() { # [CPU_JSON=FILE] CMD...: runs the generator; with CPU_JSON set, writes the three CPU figures there
+  [[ -z ${CPU_JSON:-} ]] && { "$@"; return; }
+  local s0 r0 rc=0
+  s0="$(ticks "$service_pid")" r0="$(ticks "$redis_pid")"
+  python3 -c 'import resource, subprocess, sys
+rc = subprocess.run(sys.argv[2:]).returncode
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(str(r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$CPU_JSON.gen" "$@" || rc=$?
+  python3 -c 'import json, sys; t = float(sys.argv[5]); json.dump({"service_s": (float(sys.argv[2]) - float(sys.argv[1])) / t, "redis_s": (float(sys.argv[4]) - float(sys.argv[3])) / t, "generator_s": float(open(sys.argv[6]).read())}, open(sys.argv[7], "w"))' \
+    "$s0" "$(ticks "$service_pid")" "$r0" "$(ticks "$redis_pid")" "$clk_tck" "$CPU_JSON.gen" "$CPU_JSON"
+  return "$rc"
+}
+
 # NB: the three encodings of the same lookups: JSON floats (default), JSON base64, binary frames.
 hit() { # ENCODING C OUT [oha flags...]
   local enc="$1" c="$2" out="$3"; shift 3
   case "$enc" in
-    json) "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$out" ;;
-    b64) "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls-b64.txt" > "$out" ;;
-    bin) "$oha" "$@" -c "$c" --no-tui --output-format json -H "accept: application/octet-stream" \
+    json) gen "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$out" ;;
+    b64) gen "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls-b64.txt" > "$out" ;;
+    bin) gen "$oha" "$@" -c "$c" --no-tui --output-format json -H "accept: application/octet-stream" \
       --urls-from-file "$work/urls.txt" > "$out" ;;
   esac
 }
@@ -113,11 +134,12 @@ for c in "${concurrencies[@]}"; do
   for ((r = 1; r <= runs; r++)); do
     for enc in json b64 bin; do
       log "feature-service hit path ($enc): c=$c run $r/$runs ($duration)"
-      hit "$enc" "$c" "$work/rust-$enc-c$c-r$r.json" -z "$duration"
+      CPU_JSON="$work/cpu-$enc-c$c-r$r.json" hit "$enc" "$c" "$work/rust-$enc-c$c-r$r.json" -z "$duration"
     done
     log "redis-benchmark GET: c=$c run $r/$runs"
     n=$((c == 1 ? 50000 : 200000))
-    redis-benchmark -p "$redis_port" -t get -n "$n" -c "$c" -r "$count" --csv > "$work/redis-c$c-r$r.csv"
+    CPU_JSON="$work/cpu-redis-c$c-r$r.json" gen redis-benchmark -p "$redis_port" -t get -n "$n" -c "$c" -r "$count" \
+      --csv > "$work/redis-c$c-r$r.csv"
   done
 done
 
@@ -139,7 +161,6 @@ head -n "$half" "$work/miss-paths.txt" > "$work/miss-a.txt"
 tail -n +"$((half + 1))" "$work/miss-paths.txt" > "$work/miss-b.txt"
 "$sb" miss --base "http://127.0.0.1:$port" --concurrency 1 --warmup 200 --urls "$work/miss-a.txt" > "$work/miss-c1.json"
 "$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --warmup 200 --urls "$work/miss-b.txt" > "$work/miss-c16.json"
-service_pid="${pids[0]}"
 rss_after_load="$(awk '/^VmRSS/ {print $2}' "/proc/$service_pid/status")"
 kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; pids=()
 
