@@ -22,7 +22,8 @@
 # 10000), BENCH_DIM (vector length, 1280 = the embedder's), BENCH_VEC_COUNT
 # (stored vectors for query by vector, 100000; see vectors.sh), BENCH_WRITE_IMAGES
 # (documents per write pattern, 40), BENCH_OBJECTS_PER_IMAGE (8), BENCH_MISS_IMAGES (extra
-# documents written untimed for the miss path, 300; 200 misses per concurrency warm up first), OUT (report).
+# documents written untimed for the miss path, 300; 200 misses per concurrency warm up first), OUT (report),
+# KEEP_WORK (set: keep the raw numbers' folder).
 # Uses the shared Neo4j of scripts/services/all.sh and a Redis of its own
 # (`redis.sh … sgbench`, stopped at the end) so ~500 MB of bench values never
 # land in the shared test Redis.
@@ -59,7 +60,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   scripts/services/redis.sh stop sgbench >/dev/null 2>&1 || true
   scripts/services/redis.sh stop sgfeast >/dev/null 2>&1 || true
-  rm -rf "$work"
+  [[ -n ${KEEP_WORK:-} ]] && echo "work folder kept: $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 export FEATURE_SET="bench-$(date +%s)-$$" CACHE_TTL_SECONDS=86400 RUST_LOG=warn LOG_FORMAT=json ALLOWED_BUCKETS=sightgraph-bench
