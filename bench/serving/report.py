@@ -59,6 +59,7 @@ miss = {c: load(f"{work}/miss-c{c}.json") for c in (1, 16)}
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 mem_kib = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip() or "?"
 redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.strip()
 
 m = lambda d, c, k: median_of(d[c], k)
@@ -159,6 +160,8 @@ Written by `bench/serving/run.sh` (`just bench`). One run, one Redis
 redis-benchmark's keys (the baseline's hold format 1, the JSON it parses): {seed['count']:,} objects in the production cache format (`object_entry`, format 2:
 the object's JSON without its vector, then the raw f32 vector) with {seed['dim']}-float vectors (the embedder's dimension), mean value
 {seed['value_bytes']:,} bytes. Neo4j 5.26 Community (the test services' instance) behind the miss path.
+
+Code: commit {commit}, release build by run.sh (`cargo build --release` of the service and the bench helpers).
 
 Machine: {cpu}, {os.cpu_count()} logical CPUs (`nproc` {os.cpu_count()}), {mem_kib / 1024 / 1024:.1f} GiB memory,
 {platform.system()} {platform.release()}. **The load generator, Redis, Neo4j and the
