@@ -229,7 +229,7 @@ format, same objects): format 1 (the object's JSON, {seed['value_bytes_v1']:,} B
 vector, {seed['value_bytes']:,} B values) **{mem_v2:,} B**, {mem_v1 / mem_v2:.1f}× less.
 
 **Why the vector is stored raw and formatted on the way out** (`serving_bench codec`: CPU time
-of this thread per answer, median of 9 batches of 2,000, one {codec['dim']}-d object):
+of this thread per answer, median of 9 batches of at least 0.1 s of CPU each, one {codec['dim']}-d object):
 
 | step | µs |
 | --- | ---: |

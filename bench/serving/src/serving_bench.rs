@@ -133,15 +133,21 @@ async fn seed(args: &[String]) -> Res<()> {
 
 /// CPU time of `f` per call: the median over `batches` batches of `per_batch` calls.
 fn cpu_us(batches: usize, per_batch: usize, mut f: impl FnMut()) -> f64 {
-    let mut samples: Vec<f64> = (0..batches)
-        .map(|_| {
-            let t = cpu_now();
-            for _ in 0..per_batch {
-                f();
-            }
-            (cpu_now() - t) / per_batch as f64 * 1e6
-        })
-        .collect();
+    // NB: the kernel advances a thread's CPU time in scheduler ticks (4 ms here), so a batch must run
+    // for many ticks: grow it until one takes at least MIN_BATCH_S of CPU (±4% at worst).
+    const MIN_BATCH_S: f64 = 0.1;
+    let mut batch = |n: usize| {
+        let t = cpu_now();
+        for _ in 0..n {
+            f();
+        }
+        cpu_now() - t
+    };
+    let mut n = per_batch.max(1);
+    while batch(n) < MIN_BATCH_S && n < 1 << 30 {
+        n *= 2;
+    }
+    let mut samples: Vec<f64> = (0..batches).map(|_| batch(n) / n as f64 * 1e6).collect();
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
 }
