@@ -125,7 +125,10 @@ impl OnnxDetector {
     /// Raw detections of each image of an `[N,3,H,W]` batch, in order.
     pub fn detect_many(&self, batch: &Tensor) -> Result<Vec<RawDetections>> {
         let n = batch.shape[0];
-        if n == 1 || !self.dynamic_batch {
+        if n == 1 {
+            return Ok(vec![self.detect(batch)?]);
+        }
+        if !self.dynamic_batch {
             let item = batch.data.len() / n.max(1);
             let [_, c, h, w] = batch.shape;
             return batch

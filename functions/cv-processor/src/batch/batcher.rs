@@ -175,8 +175,11 @@ impl Engine {
     }
 }
 
-/// Stacks `[n_i, C, H, W]` tensors into one `[Σn_i, C, H, W]`.
-pub fn stack(inputs: &[Tensor]) -> Tensor {
+/// Stacks `[n_i, C, H, W]` tensors into one `[Σn_i, C, H, W]` (a single one is moved, not copied).
+pub fn stack(mut inputs: Vec<Tensor>) -> Tensor {
+    if inputs.len() == 1 {
+        return inputs.pop().expect("one input");
+    }
     let [_, c, h, w] = inputs.first().map_or([0, 3, 0, 0], |t| t.shape);
     let n = inputs.iter().map(|t| t.shape[0]).sum();
     let mut data = Vec::with_capacity(n * c * h * w);
@@ -193,10 +196,10 @@ pub fn batching_models(
     (detector_stats, embedder_stats): (Arc<ModelStats>, Arc<ModelStats>),
 ) -> (BatchingDetector, BatchingEmbedder) {
     let providers = (detector.execution_provider(), embedder.execution_provider());
-    let detect: RunBatch<RawDetections> = Box::new(move |inputs| detector.detect_many(&stack(&inputs)));
+    let detect: RunBatch<RawDetections> = Box::new(move |inputs| detector.detect_many(&stack(inputs)));
     let embed: RunBatch<Vec<Vec<f32>>> = Box::new(move |inputs: Vec<Tensor>| {
         let counts: Vec<usize> = inputs.iter().map(|t| t.shape[0]).collect();
-        let mut vectors = embedder.embed(&stack(&inputs))?.into_iter();
+        let mut vectors = embedder.embed(&stack(inputs))?.into_iter();
         Ok(counts.into_iter().map(|k| vectors.by_ref().take(k).collect()).collect())
     });
     let engine = Arc::new(Engine::start(
@@ -351,7 +354,7 @@ mod tests {
 
     #[test]
     fn stacking_concatenates_along_the_batch_dimension() {
-        let t = stack(&[tensor(1, 1.0), tensor(2, 2.0)]);
+        let t = stack(vec![tensor(1, 1.0), tensor(2, 2.0)]);
         assert_eq!(t.shape, [3, 1, 1, 2]);
         assert_eq!(t.data, vec![1.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
     }
