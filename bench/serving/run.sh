@@ -2,8 +2,11 @@
 # The serving benchmark (`just bench`), side by side in one run on the same
 # Redis and the same values: redis-benchmark GET (the limit), feature-service
 # cache hits over HTTP (oha, closed loop) at concurrency 1/16/64 in each vector
-# encoding (JSON floats, JSON base64, binary frames), an open-loop run at half
-# the measured maximum with latency correction, the cache's memory per object
+# encoding (JSON floats, JSON base64, binary frames), binary frames at c=16 from
+# wrk too (a lighter C generator) and from a second instance without the near
+# cache (NEAR_CACHE_BYTES=0: every hit a Redis GET), an open-loop run at half
+# the measured maximum with latency correction beside the same open loop against
+# /healthz (the generator's and HTTP's own floor), the cache's memory per object
 # (format 1 vs 2, `MEMORY USAGE`), the Python baseline (bench/baseline), Feast's
 # feature server (`feast serve`, Redis online store) against `/get-online-features`,
 # query by vector on 100,000 stored 1280-d vectors (bench/serving/vectors.sh: recall@10
@@ -38,7 +41,7 @@ concurrencies=(1 16 64)
 
 oha="$(command -v oha || echo "$SIGHTGRAPH_CACHE/tools/bin/oha")"
 [[ -x $oha ]] || bench/load/install.sh oha >/dev/null
-command -v redis-benchmark >/dev/null || bench/load/install.sh >/dev/null
+{ command -v redis-benchmark && command -v wrk; } >/dev/null || bench/load/install.sh >/dev/null
 
 log "services (shared Neo4j; own Redis 'sgbench')"
 scripts/services/all.sh up >/dev/null
@@ -144,6 +147,34 @@ for c in "${concurrencies[@]}"; do
   done
 done
 
+# NB: the same lookups from wrk, a C generator that costs less CPU per request than oha, so
+# that less of the 2 shared CPUs goes to the generator (redis-benchmark is C as well).
+wrk_bin() { # OUT [CPU_JSON]
+  CPU_JSON="${2:-}" gen env PATHS="$work/paths.txt" wrk -t 2 -c 16 -d "$duration" -s "$here/paths.lua" \
+    "http://127.0.0.1:$port" | tail -n 1 > "$1"
+}
+for ((r = 1; r <= runs; r++)); do
+  log "feature-service hit path (bin) from wrk: c=16 run $r/$runs ($duration)"
+  wrk_bin "$work/wrk-bin-c16-r$r.json" "$work/cpu-wrkbin-c16-r$r.json"
+done
+
+# NB: the near cache is on by default; a second instance without it answers every hit from Redis.
+log "feature-service without the near cache (NEAR_CACHE_BYTES=0): bin, c=16, oha and wrk"
+port_near="$port" service_near="$service_pid"
+port="$(free_port)"
+PORT="$port" HOST=127.0.0.1 NEAR_CACHE_BYTES=0 "$bin" > "$work/service-nonear.log" 2>&1 &
+service_pid=$!; pids+=("$service_pid")
+wait_healthz "$port"
+sed "s|PORT|$port|" "$work/urls.tmpl" > "$work/urls-nonear.txt"
+"$oha" -n "$count" -c 16 --no-tui --output-format json --urls-from-file "$work/urls-nonear.txt" > "$work/warmup-nonear.json"
+for ((r = 1; r <= runs; r++)); do
+  CPU_JSON="$work/cpu-nonearbin-c16-r$r.json" gen "$oha" -z "$duration" -c 16 --no-tui --output-format json \
+    -H "accept: application/octet-stream" --urls-from-file "$work/urls-nonear.txt" > "$work/rust-nonearbin-c16-r$r.json"
+  wrk_bin "$work/wrk-nonearbin-c16-r$r.json" "$work/cpu-wrknonearbin-c16-r$r.json"
+done
+kill "$service_pid"; wait "$service_pid" 2>/dev/null || true
+port="$port_near" service_pid="$service_near"
+
 # NB: closed-loop tails on 2 shared cores measure the scheduler; an open-loop run at a fixed
 # rate (half the measured maximum) with latency correction measures the service's tail.
 for enc in bin json; do
@@ -151,6 +182,9 @@ for enc in bin json; do
   rate="$(python3 -c "print(max(1, int($max / 2)))")"
   log "open loop ($enc): $rate req/s (half of $max) at c=16 with latency correction ($duration)"
   hit "$enc" 16 "$work/open-$enc.json" -z "$duration" -q "$rate" --latency-correction
+  # NB: the floor of this measurement: the same generator and rate against /healthz (no handler work).
+  [[ $enc == bin ]] && "$oha" -z "$duration" -c 16 -q "$rate" --latency-correction --no-tui --output-format json \
+    "http://127.0.0.1:$port/healthz" > "$work/open-healthz.json"
 done
 
 log "Feast's feature server (feast serve, Redis online store of its own) vs /get-online-features"

@@ -352,7 +352,8 @@ impl CacheConfig {
     }
 }
 
-fn in_range(variable: &str, value: u64, min: u64, max: u64) -> Result<()> {
+/// Refuses `value` outside `min..=max`, naming `variable`.
+pub fn in_range(variable: &str, value: u64, min: u64, max: u64) -> Result<()> {
     if (min..=max).contains(&value) {
         return Ok(());
     }

@@ -34,6 +34,20 @@ struct ServiceVars {
     activation_min_coverage: f64,
     /// `kubernetes`: backfills run as Indexed Jobs (`JOB_*` is their template).
     launcher: Option<String>,
+    /// Bytes of cached objects kept in process in front of Redis; 0 turns the near cache off.
+    #[serde(default = "default_near_cache_bytes")]
+    near_cache_bytes: u64,
+    /// Seconds an object stays in the near cache at most.
+    #[serde(default = "default_near_cache_ttl")]
+    near_cache_ttl_seconds: u64,
+}
+
+fn default_near_cache_bytes() -> u64 {
+    64 << 20
+}
+
+fn default_near_cache_ttl() -> u64 {
+    60
 }
 
 fn default_min_coverage() -> f64 {
@@ -71,6 +85,10 @@ pub struct Settings {
     pub kubernetes: bool,
     /// SIMILAR_MAX_SCAN.
     pub similar_max_scan: usize,
+    /// NEAR_CACHE_BYTES (0: off).
+    pub near_cache_bytes: u64,
+    /// NEAR_CACHE_TTL_SECONDS.
+    pub near_cache_ttl: std::time::Duration,
 }
 
 impl Settings {
@@ -93,6 +111,8 @@ impl Settings {
                 "ACTIVATION_MIN_COVERAGE must lie in 0..=1, got {min_coverage}"
             )));
         }
+        shared::config::in_range("NEAR_CACHE_BYTES", vars.near_cache_bytes, 0, 16 << 30)?;
+        shared::config::in_range("NEAR_CACHE_TTL_SECONDS", vars.near_cache_ttl_seconds, 1, 86_400)?;
         let backfill = BackfillSettings::from_env()?;
         let kubernetes = vars.launcher.as_deref().is_some_and(|l| l.trim().eq_ignore_ascii_case("kubernetes"));
         Ok(Self {
@@ -106,6 +126,8 @@ impl Settings {
             min_coverage,
             kubernetes,
             similar_max_scan: vars.similar_max_scan,
+            near_cache_bytes: vars.near_cache_bytes,
+            near_cache_ttl: std::time::Duration::from_secs(vars.near_cache_ttl_seconds),
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use axum::routing::{get, post};
 use axum::Router;
+use shared::cache::NearCache;
 use shared::config::Backends;
 use shared::domain::LocationPolicy;
 use shared::http::{with_ops, Application};
@@ -68,8 +69,10 @@ pub fn router(state: AppState) -> Router {
 /// Connects the backends and binds the port (0 picks a free one); serves the UI when `UI_DIST` is set.
 pub async fn build(settings: &Settings) -> shared::Result<Application> {
     let server = &settings.common.server;
+    let mut backends = Backends::connect(&settings.common).await?;
+    backends.cache = NearCache::wrap(backends.cache, settings.near_cache_bytes, settings.near_cache_ttl);
     let state = AppState {
-        backends: Backends::connect(&settings.common).await?,
+        backends,
         active: Arc::new(ActiveVersion::new(
             server.feature_set.clone(),
             Duration::from_secs(settings.active_version_ttl_seconds),

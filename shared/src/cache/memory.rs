@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use super::{CacheKey, FeatureCache};
 use crate::Result;
 
+/// The backend name of [`MemoryCache`].
+pub(crate) const BACKEND: &str = "memory";
+
 /// A bounded in-memory cache; when full, expired entries go first, then arbitrary ones.
 pub struct MemoryCache {
     entries: Mutex<HashMap<CacheKey, (Instant, Bytes)>>,
@@ -41,7 +44,7 @@ impl MemoryCache {
 #[async_trait]
 impl FeatureCache for MemoryCache {
     fn backend(&self) -> &'static str {
-        "memory"
+        BACKEND
     }
 
     async fn get(&self, key: &CacheKey) -> Result<Option<Bytes>> {

@@ -6,6 +6,7 @@ mod breaker;
 pub mod entry;
 mod key;
 mod memory;
+mod near;
 pub mod redis;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ pub use breaker::BreakerCache;
 pub use entry::{object_entry, CachedObject, VectorForm};
 pub use key::CacheKey;
 pub use memory::MemoryCache;
+pub use near::NearCache;
 
 use crate::Result;
 

@@ -1,7 +1,8 @@
 //! The caches under contract, built the way the functions build them.
 
 use shared::cache::redis::{RedisCache, RedisTarget};
-use shared::cache::MemoryCache;
+use shared::cache::{MemoryCache, NearCache};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The per-operation bound the Redis caches are built with.
@@ -30,6 +31,16 @@ pub fn redis_cluster() -> RedisCache {
     RedisCache::new(RedisTarget::Cluster(urls), None, TIMEOUT)
 }
 
+/// The feature service's cache: a near cache in front of Redis.
+pub fn near_redis() -> NearCache {
+    NearCache::new(Arc::new(redis()), 1 << 20, Duration::from_secs(60))
+}
+
+/// The same in front of a Redis Cluster.
+pub fn near_redis_cluster() -> NearCache {
+    NearCache::new(Arc::new(redis_cluster()), 1 << 20, Duration::from_secs(60))
+}
+
 /// A loopback port nothing listens on.
 fn dead_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -37,6 +48,10 @@ fn dead_port() -> u16 {
 
 pub fn dead_redis() -> RedisCache {
     RedisCache::new(RedisTarget::Single(format!("redis://127.0.0.1:{}", dead_port())), None, TIMEOUT)
+}
+
+pub fn dead_near_redis() -> NearCache {
+    NearCache::new(Arc::new(dead_redis()), 1 << 20, Duration::from_secs(60))
 }
 
 pub fn dead_redis_cluster() -> RedisCache {

@@ -22,7 +22,7 @@ async fn check_round_trips_a_batch_in_key_order_with_gaps(cache: &dyn FeatureCac
     assert_eq!(got, expected, "get_many answers in key order, None where absent");
     assert_eq!(cache.get(&stored[3].0).await.unwrap(), Some(stored[3].1.clone()));
 }
-contract!(check_round_trips_a_batch_in_key_order_with_gaps => round_trips_a_batch_in_key_order_with_gaps: memory, redis, redis_cluster);
+contract!(check_round_trips_a_batch_in_key_order_with_gaps => round_trips_a_batch_in_key_order_with_gaps: memory, redis, redis_cluster, near_redis, near_redis_cluster);
 
 async fn check_missing_keys_and_empty_batches_are_answered_not_refused(cache: &dyn FeatureCache) {
     let absent: Vec<CacheKey> = cache_entries(3).into_iter().map(|(k, _)| k).collect();
@@ -31,7 +31,7 @@ async fn check_missing_keys_and_empty_batches_are_answered_not_refused(cache: &d
     assert!(cache.get_many(&[]).await.unwrap().is_empty());
     cache.put_many(&[], Duration::from_secs(1)).await.expect("an empty put is a no-op");
 }
-contract!(check_missing_keys_and_empty_batches_are_answered_not_refused => missing_keys_and_empty_batches_are_answered_not_refused: memory, redis, redis_cluster);
+contract!(check_missing_keys_and_empty_batches_are_answered_not_refused => missing_keys_and_empty_batches_are_answered_not_refused: memory, redis, redis_cluster, near_redis, near_redis_cluster);
 
 async fn check_entries_expire_after_their_ttl(cache: &dyn FeatureCache) {
     let stored = cache_entries(3);
@@ -41,7 +41,7 @@ async fn check_entries_expire_after_their_ttl(cache: &dyn FeatureCache) {
     let got = cache.get_many(&stored.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()).await.unwrap();
     assert_eq!(got, vec![None, None, None], "entries are gone after their TTL");
 }
-contract!(check_entries_expire_after_their_ttl => entries_expire_after_their_ttl: memory, redis, redis_cluster);
+contract!(check_entries_expire_after_their_ttl => entries_expire_after_their_ttl: memory, redis, redis_cluster, near_redis, near_redis_cluster);
 
 async fn check_a_rewrite_replaces_the_value(cache: &dyn FeatureCache) {
     let (key, first) = cache_entries(1).remove(0);
@@ -50,7 +50,7 @@ async fn check_a_rewrite_replaces_the_value(cache: &dyn FeatureCache) {
     cache.put_many(&[(key.clone(), second.clone())], Duration::from_secs(60)).await.unwrap();
     assert_eq!(cache.get(&key).await.unwrap(), Some(second));
 }
-contract!(check_a_rewrite_replaces_the_value => a_rewrite_replaces_the_value: memory, redis, redis_cluster);
+contract!(check_a_rewrite_replaces_the_value => a_rewrite_replaces_the_value: memory, redis, redis_cluster, near_redis, near_redis_cluster);
 
 async fn check_a_large_batch_spanning_many_slots_keeps_key_order(cache: &dyn FeatureCache) {
     // NB: 500 random keys hash to slots on every cluster master; the answer must still be in key order.
@@ -60,7 +60,7 @@ async fn check_a_large_batch_spanning_many_slots_keeps_key_order(cache: &dyn Fea
     let got = cache.get_many(&keys).await.unwrap();
     assert_eq!(got, stored.into_iter().map(|(_, v)| Some(v)).collect::<Vec<_>>());
 }
-contract!(check_a_large_batch_spanning_many_slots_keeps_key_order => a_large_batch_spanning_many_slots_keeps_key_order: memory, redis, redis_cluster);
+contract!(check_a_large_batch_spanning_many_slots_keeps_key_order => a_large_batch_spanning_many_slots_keeps_key_order: memory, redis, redis_cluster, near_redis, near_redis_cluster);
 
 async fn check_a_dead_server_answers_unavailable_within_the_timeout(cache: &dyn FeatureCache) {
     let stored = cache_entries(2);
@@ -80,3 +80,20 @@ async fn check_a_dead_server_answers_unavailable_within_the_timeout(cache: &dyn 
     }
 }
 contract!(check_a_dead_server_answers_unavailable_within_the_timeout => a_dead_server_answers_unavailable_within_the_timeout: dead_redis, dead_redis_cluster);
+
+/// The near cache over a dead Redis: a key it does not hold answers Unavailable within the
+/// timeout like Redis itself, and a value written through it is still served from process.
+#[tokio::test]
+async fn a_near_cache_over_a_dead_server_serves_what_it_holds_and_refuses_the_rest() {
+    let cache = crate::backends::dead_near_redis();
+    let stored = cache_entries(2);
+    let t = Instant::now();
+    let miss = cache.get(&stored[0].0).await;
+    assert!(matches!(miss, Err(Error::Unavailable { .. })), "expected Unavailable, got {miss:?}");
+    let put = cache.put_many(&stored[..1], Duration::from_secs(60)).await;
+    assert!(matches!(put, Err(Error::Unavailable { .. })), "the failed write is still reported: {put:?}");
+    assert!(t.elapsed() < TIMEOUT * 6, "a dead server cost {:?}", t.elapsed());
+    assert_eq!(cache.get(&stored[0].0).await.unwrap(), Some(stored[0].1.clone()));
+    let both = cache.get_many(&[stored[0].0.clone(), stored[1].0.clone()]).await;
+    assert!(matches!(both, Err(Error::Unavailable { .. })), "a batch with an unheld key asks Redis: {both:?}");
+}

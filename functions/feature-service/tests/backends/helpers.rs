@@ -184,11 +184,18 @@ pub struct TestApp {
     pub set: FeatureSetName,
 }
 
-/// The router built exactly as `Application::build` does, over `graph` and `redis_url`.
+/// The router built exactly as `Application::build` does, over `graph` and `redis_url`
+/// (with the default 64 MiB near cache in front of Redis).
 pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration) -> TestApp {
+    spawn_app_near(neo4j, redis_url, active_ttl, 64 << 20).await
+}
+
+/// [`spawn_app`] with a near cache of `near_bytes` (0: every hit is a Redis GET).
+pub async fn spawn_app_near(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration, near_bytes: u64) -> TestApp {
     let graph = connect_graph(&neo4j.settings()).await.expect("connect to Neo4j");
     let config = redis_config(redis_url);
     let cache = connect_cache(&config).expect("cache settings");
+    let cache = shared::cache::NearCache::wrap(cache, near_bytes, Duration::from_secs(60));
     let set = FeatureSetName::parse(&format!("backends-{:016x}", random_u64())).unwrap();
     let state = AppState {
         backends: shared::config::Backends { graph: graph.clone(), cache, cache_ttl: config.cache.ttl() },

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{spawn_app, Neo4jAddr, OwnService, BREAKER_FAILURES, REDIS_TIMEOUT_MS};
+use crate::helpers::{spawn_app, spawn_app_near, Neo4jAddr, OwnService, BREAKER_FAILURES, REDIS_TIMEOUT_MS};
 
 const OPENED: &str = r#"sightgraph_breaker_transitions_total{backend="redis",to="open"}"#;
 const CLOSED: &str = r#"sightgraph_breaker_transitions_total{backend="redis",to="closed"}"#;
@@ -12,9 +12,10 @@ const OPEN_NOW: &str = r#"sightgraph_breaker_state{backend="redis",state="open"}
 
 #[tokio::test]
 async fn with_redis_down_lookups_come_from_the_graph_without_waiting_and_hits_return_when_redis_does() {
-    // Arrange: an own Redis (the shared one stays up), the shared Neo4j.
+    // Arrange: an own Redis (the shared one stays up), the shared Neo4j; no near cache, so
+    // every hit is a Redis GET (the near cache's own outage behaviour is the next test).
     let redis = OwnService::start("redis.sh", "sgtest-fail");
-    let app = spawn_app(&Neo4jAddr::shared(), &redis.get("REDIS_URL"), Duration::from_secs(5)).await;
+    let app = spawn_app_near(&Neo4jAddr::shared(), &redis.get("REDIS_URL"), Duration::from_secs(5), 0).await;
     let doc = app.ingest().await;
     let (a, b) = (doc.objects[0].id.to_string(), doc.objects[1].id.to_string());
     assert_eq!(app.object(&a).await, (200, "graph".into()), "first lookup misses");
@@ -83,4 +84,25 @@ async fn with_redis_down_lookups_come_from_the_graph_without_waiting_and_hits_re
     }
     eprintln!("first cache hit {:?} after Redis returned", back.elapsed());
     assert!(app.metric_sum(CLOSED).await > closed_before, "the breaker closed after a successful probe");
+}
+
+#[tokio::test]
+async fn with_redis_down_the_near_cache_still_answers_what_it_holds() {
+    // Arrange: the default near cache in front of an own Redis; one object looked up twice.
+    let redis = OwnService::start("redis.sh", "sgtest-near");
+    let app = spawn_app(&Neo4jAddr::shared(), &redis.get("REDIS_URL"), Duration::from_secs(5)).await;
+    let doc = app.ingest().await;
+    let (a, b) = (doc.objects[0].id.to_string(), doc.objects[1].id.to_string());
+    assert_eq!(app.object(&a).await, (200, "graph".into()), "first lookup misses");
+    assert_eq!(app.object(&a).await, (200, "cache".into()), "second lookup hits");
+
+    // Act: Redis goes away.
+    redis.stop();
+
+    // Assert: the held object is still a hit, without waiting on Redis; the other comes from the graph.
+    let started = Instant::now();
+    assert_eq!(app.object(&a).await, (200, "cache".into()), "held in process");
+    assert!(started.elapsed() < Duration::from_millis(REDIS_TIMEOUT_MS), "no Redis wait: {:?}", started.elapsed());
+    assert_eq!(app.object(&b).await, (200, "graph".into()), "not held: the graph answers");
+    assert_eq!(app.object(&b).await, (200, "cache".into()), "and the graph's answer is now held in process");
 }
