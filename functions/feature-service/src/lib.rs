@@ -19,6 +19,6 @@ pub use auth::AdminTokens;
 pub use backfills::Backfills;
 pub use encoding::frames;
 pub use openapi::{OPENAPI_JSON, ROUTES};
-pub use settings::Settings;
+pub use settings::{Settings, DEFAULT_NEAR_CACHE_BYTES, DEFAULT_NEAR_CACHE_TTL_SECONDS};
 pub use shared::http::Application;
 pub use startup::{build, router, AppState};

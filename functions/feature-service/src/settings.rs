@@ -42,12 +42,17 @@ struct ServiceVars {
     near_cache_ttl_seconds: u64,
 }
 
+/// `NEAR_CACHE_BYTES` when unset: about 10,000 objects with 1280-d vectors.
+pub const DEFAULT_NEAR_CACHE_BYTES: u64 = 64 << 20;
+/// `NEAR_CACHE_TTL_SECONDS` when unset.
+pub const DEFAULT_NEAR_CACHE_TTL_SECONDS: u64 = 60;
+
 fn default_near_cache_bytes() -> u64 {
-    64 << 20
+    DEFAULT_NEAR_CACHE_BYTES
 }
 
 fn default_near_cache_ttl() -> u64 {
-    60
+    DEFAULT_NEAR_CACHE_TTL_SECONDS
 }
 
 fn default_min_coverage() -> f64 {

@@ -36,6 +36,10 @@ impl FeatureCache for BreakerCache {
         self.inner.backend()
     }
 
+    fn in_process(&self) -> bool {
+        self.inner.in_process()
+    }
+
     async fn get(&self, key: &CacheKey) -> Result<Option<Bytes>> {
         self.breaker.call(self.inner.get(key)).await
     }

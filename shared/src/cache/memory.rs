@@ -10,7 +10,7 @@ use super::{CacheKey, FeatureCache};
 use crate::Result;
 
 /// The backend name of [`MemoryCache`].
-pub(crate) const BACKEND: &str = "memory";
+const BACKEND: &str = "memory";
 
 /// A bounded in-memory cache; when full, expired entries go first, then arbitrary ones.
 pub struct MemoryCache {
@@ -45,6 +45,10 @@ impl MemoryCache {
 impl FeatureCache for MemoryCache {
     fn backend(&self) -> &'static str {
         BACKEND
+    }
+
+    fn in_process(&self) -> bool {
+        true
     }
 
     async fn get(&self, key: &CacheKey) -> Result<Option<Bytes>> {

@@ -31,6 +31,12 @@ pub trait FeatureCache: Send + Sync {
     /// Backend name for logs and metrics (`memory`, `redis`, `redis-cluster`).
     fn backend(&self) -> &'static str;
 
+    /// Whether values already live in this process, so a near tier in front would only
+    /// hold a second copy of them.
+    fn in_process(&self) -> bool {
+        false
+    }
+
     /// One value.
     async fn get(&self, key: &CacheKey) -> Result<Option<Bytes>>;
 

@@ -16,7 +16,8 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use std::sync::Arc;
+use metrics::Counter;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::{CacheKey, FeatureCache, SharedCache};
@@ -62,7 +63,7 @@ impl NearCache {
     /// `inner` with a near tier of `max_bytes`, or `inner` itself when `max_bytes` is 0 or
     /// `inner` is already in process (a second in-process copy would only double the memory).
     pub fn wrap(inner: SharedCache, max_bytes: u64, ttl: Duration) -> SharedCache {
-        if max_bytes == 0 || inner.backend() == super::memory::BACKEND {
+        if max_bytes == 0 || inner.in_process() {
             return inner;
         }
         Arc::new(Self::new(inner, max_bytes, ttl))
@@ -90,11 +91,17 @@ impl NearCache {
     }
 
     fn counted(&self, hits: usize, misses: usize) {
+        // NB: handles registered once (on the first lookup, after the service installed its
+        // recorder): finding the counter by name and label on every hit cost about 1% of it.
+        static COUNTERS: OnceLock<[Counter; 2]> = OnceLock::new();
+        let [hit, miss] = COUNTERS.get_or_init(|| {
+            ["hit", "miss"].map(|result| metrics::counter!("sightgraph_near_cache_total", "result" => result))
+        });
         if hits > 0 {
-            metrics::counter!("sightgraph_near_cache_total", "result" => "hit").increment(hits as u64);
+            hit.increment(hits as u64);
         }
         if misses > 0 {
-            metrics::counter!("sightgraph_near_cache_total", "result" => "miss").increment(misses as u64);
+            miss.increment(misses as u64);
         }
     }
 }
@@ -103,6 +110,10 @@ impl NearCache {
 impl FeatureCache for NearCache {
     fn backend(&self) -> &'static str {
         self.inner.backend()
+    }
+
+    fn in_process(&self) -> bool {
+        true
     }
 
     async fn get(&self, key: &CacheKey) -> Result<Option<Bytes>> {
@@ -262,5 +273,15 @@ mod tests {
         let shared: SharedCache = Counting::new();
         let same = NearCache::wrap(shared.clone(), 0, Duration::from_secs(1));
         assert!(Arc::ptr_eq(&shared, &same));
+    }
+
+    #[test]
+    fn an_in_process_cache_is_not_wrapped_again() {
+        let memory: SharedCache = Arc::new(crate::cache::MemoryCache::new(16));
+        let same = NearCache::wrap(memory.clone(), 1 << 20, Duration::from_secs(1));
+        assert!(Arc::ptr_eq(&memory, &same), "the in-process backend needs no near tier");
+        let near = NearCache::wrap(Counting::new(), 1 << 20, Duration::from_secs(1));
+        let twice = NearCache::wrap(near.clone(), 1 << 20, Duration::from_secs(1));
+        assert!(Arc::ptr_eq(&near, &twice), "a near cache is not put in front of another");
     }
 }

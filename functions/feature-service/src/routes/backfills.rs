@@ -14,6 +14,7 @@ use shared::backfill::{BackfillStore, RunId, Scope};
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::http::ApiError;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{bad_json, bad_query};
 use crate::AppState;
@@ -41,7 +42,7 @@ fn all() -> Scope {
 
 /// `POST /backfills`: plan and launch one Indexed Job.
 pub async fn launch(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Json<LaunchRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -95,7 +96,7 @@ pub struct StatusQuery {
 
 /// `GET /backfills` (admin): the latest run of each version of the set (or of one version).
 pub async fn status(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     query: Result<Query<StatusQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -153,7 +154,7 @@ pub struct CompareRequest {
 
 /// `POST /backfills/compare`: the comparison report, with its table.
 pub async fn compare(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Json<CompareRequest>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {

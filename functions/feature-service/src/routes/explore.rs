@@ -9,6 +9,7 @@ use shared::domain::{NodeId, ObjectId};
 use shared::graph::PatternQuery;
 use shared::http::ApiError;
 use shared::Error;
+use std::sync::Arc;
 
 use super::{bad_json, bad_query};
 use crate::lookup::resolve_version;
@@ -21,7 +22,7 @@ const MAX_K: usize = 100;
 
 /// `POST /query/pattern`.
 pub async fn pattern(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     body: Result<Json<PatternQuery>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(q) = body.map_err(bad_json)?;
@@ -36,7 +37,7 @@ pub async fn pattern(
 }
 
 /// `GET /graph/node/{id}`.
-pub async fn node(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn node(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let id = NodeId::parse(&id)?;
     let node = state.backends.graph.node(&id).await?.ok_or_else(|| Error::NotFound(format!("node {}", id.as_str())))?;
     Ok(Json(json!({ "node": node })))
@@ -62,7 +63,7 @@ fn default_limit() -> usize {
 
 /// `GET /graph/neighbourhood/{id}`.
 pub async fn neighbourhood(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     q: Result<Query<NeighbourhoodQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -99,7 +100,7 @@ fn default_k() -> usize {
 
 /// `GET /similar/{id}`: k nearest objects of the same model version by cosine.
 pub async fn similar(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     q: Result<Query<SimilarQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {

@@ -12,6 +12,7 @@ use shared::domain::ObjectId;
 use shared::http::ApiError;
 use shared::Error;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{bad_json, json_bytes};
 use crate::feast::{render, Row, ENTITY, FEATURES, SERVICES, VIEW};
@@ -93,7 +94,7 @@ fn entity_ids(req: &FeastRequest, wants_embedding: bool) -> Result<Vec<String>, 
 
 /// `POST /get-online-features`.
 pub async fn get_online_features(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     body: Result<Json<FeastRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(bad_json)?;

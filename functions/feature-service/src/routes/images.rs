@@ -10,6 +10,7 @@ use shared::domain::{ImageId, ObjectUri};
 use shared::http::ApiError;
 use shared::storage::sniff_content_type;
 use shared::{Error, Result};
+use std::sync::Arc;
 
 use crate::AppState;
 
@@ -22,7 +23,7 @@ const SNIFF_BYTES: usize = 16;
 /// graph, and so from the documents producers sent: each is checked again
 /// against the location policy, the reader never leaves the local bucket
 /// root, and only bytes that sniff as an image are served.
-pub async fn image(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn image(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = ImageId::parse(&id)?;
     let record = state.backends.graph.image(&id).await?.ok_or_else(|| Error::NotFound(format!("image {id}")))?;
     let mut last = Error::NotFound(format!("no readable location for image {id}"));

@@ -10,6 +10,7 @@ use shared::domain::{ImageId, ModelVersion, ObjectId};
 use shared::graph::ImageSelector;
 use shared::http::ApiError;
 use shared::Error;
+use std::sync::Arc;
 
 use super::{bad_json, bad_query, encoded};
 use crate::encoding::Encoding;
@@ -26,7 +27,7 @@ pub struct VersionQuery {
 
 /// `GET /features/object/{id}`.
 pub async fn object(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Result<Query<VersionQuery>, QueryRejection>,
@@ -54,7 +55,7 @@ fn yes() -> bool {
 
 /// `GET /features/image`.
 pub async fn image(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     q: Result<Query<ImageQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(q) = q.map_err(bad_query)?;
@@ -104,7 +105,7 @@ pub struct EncodingQuery {
 
 /// `POST /features/batch`.
 pub async fn batch(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     q: Result<Query<EncodingQuery>, QueryRejection>,
     body: Result<Json<BatchRequest>, JsonRejection>,

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use shared::domain::{Label, ModelVersion};
 use shared::graph::{VectorQuery, MAX_VECTOR_DIM};
 use shared::http::ApiError;
+use std::sync::Arc;
 
 use super::bad_json;
 use crate::encoding::F32LE_BASE64;
@@ -93,7 +94,7 @@ fn field<T>(name: &str, r: shared::Result<T>) -> Result<T, ApiError> {
 
 /// `POST /similar`.
 pub async fn similar(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     body: Result<Json<SimilarRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(req) = body.map_err(bad_json)?;

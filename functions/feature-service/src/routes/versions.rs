@@ -10,12 +10,13 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::domain::{FeatureSetName, ModelVersion};
 use shared::http::ApiError;
+use std::sync::Arc;
 
 use super::bad_json;
 use crate::AppState;
 
 /// `GET /versions`: each set with its versions, audit trail, and each version's coverage.
-pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let sets = state.backends.graph.feature_sets().await?;
     let mut out = Vec::with_capacity(sets.len());
     for set in sets {
@@ -39,7 +40,7 @@ pub struct ActivateRequest {
 
 /// `POST /versions/{set}/activate`.
 pub async fn activate(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(set): Path<String>,
     headers: HeaderMap,
     body: Result<Json<ActivateRequest>, JsonRejection>,
@@ -60,7 +61,7 @@ pub async fn activate(
 
 /// `POST /versions/{set}/rollback`.
 pub async fn rollback(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(set): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

@@ -185,9 +185,9 @@ pub struct TestApp {
 }
 
 /// The router built exactly as `Application::build` does, over `graph` and `redis_url`
-/// (with the default 64 MiB near cache in front of Redis).
+/// (with the default near cache in front of Redis).
 pub async fn spawn_app(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Duration) -> TestApp {
-    spawn_app_near(neo4j, redis_url, active_ttl, 64 << 20).await
+    spawn_app_near(neo4j, redis_url, active_ttl, feature_service::DEFAULT_NEAR_CACHE_BYTES).await
 }
 
 /// [`spawn_app`] with a near cache of `near_bytes` (0: every hit is a Redis GET).
@@ -195,7 +195,8 @@ pub async fn spawn_app_near(neo4j: &Neo4jAddr, redis_url: &str, active_ttl: Dura
     let graph = connect_graph(&neo4j.settings()).await.expect("connect to Neo4j");
     let config = redis_config(redis_url);
     let cache = connect_cache(&config).expect("cache settings");
-    let cache = shared::cache::NearCache::wrap(cache, near_bytes, Duration::from_secs(60));
+    let near_ttl = Duration::from_secs(feature_service::DEFAULT_NEAR_CACHE_TTL_SECONDS);
+    let cache = shared::cache::NearCache::wrap(cache, near_bytes, near_ttl);
     let set = FeatureSetName::parse(&format!("backends-{:016x}", random_u64())).unwrap();
     let state = AppState {
         backends: shared::config::Backends { graph: graph.clone(), cache, cache_ttl: config.cache.ttl() },

@@ -66,8 +66,8 @@ async fn a_real_document_flows_from_the_ingestor_through_neo4j_and_redis_to_look
         min_coverage: 0.95,
         kubernetes: false,
         similar_max_scan: 20_000,
-        near_cache_bytes: 64 << 20,
-        near_cache_ttl: std::time::Duration::from_secs(60),
+        near_cache_bytes: feature_service::DEFAULT_NEAR_CACHE_BYTES,
+        near_cache_ttl: std::time::Duration::from_secs(feature_service::DEFAULT_NEAR_CACHE_TTL_SECONDS),
     })
     .await
     .expect("feature-service builds");
