@@ -61,6 +61,58 @@ def shard_summaries(logs):
     return out
 
 
+def efficiency_section(work, shards, meta, inference_ms, base_median, reached):
+    """The ceiling's cause: how fast ONNX Runtime runs the models against this core's GEMM rate."""
+    path = work / "efficiency.json"
+    if not path.exists():
+        return ""
+    eff = json.loads(path.read_text())
+    peak = eff["sgemm_gflops"]
+    objects = sum(s["embedder"]["items"] for s in shards) / max(sum(s["images"] for s in shards), 1)
+    det, emb = eff["models"]["detector"], eff["models"]["embedder"]
+    rows = "\n".join(
+        f"| {name} | {m['input'][2]}×{m['input'][3]} | {m['convs']} | {m['gmac']:.3f} | {m['ms_per_call']:.2f} | "
+        f"{m['gflops']:.1f} | {m['gflops'] / peak:.0%} |" for name, m in eff["models"].items())
+    alone_ms = det["ms_per_call"] + objects * emb["ms_per_call"]
+    gflop_per_image = 2 * (det["gmac"] + objects * emb["gmac"])
+    at_peak_ms = gflop_per_image / peak * 1000
+    cpus = min(meta["shards"], os.cpu_count())
+    bound = cpus * 1000 / at_peak_ms / base_median
+    # NB: what 5× asks of ONNX Runtime, if the rest of the batch path stays as efficient as in round 1.
+    needed_ms = cpus * 1000 * reached / (5 * base_median)
+    needed_share = gflop_per_image * 1000 / (needed_ms * alone_ms / inference_ms) / peak
+    now_share = gflop_per_image / alone_ms * 1000 / peak
+    return f"""
+### Why ONNX Runtime is the limit: its speed against this core's arithmetic peak
+
+`bench/backfill/efficiency.py`, same run, one process alone on the machine: each model's
+multiply-accumulates (every Conv's output size × its kernel's input channels × height × width, shapes from
+a real run), the median of {eff['calls']} calls on one intra-op thread with cv-processor's session options
+(ONNX Runtime {eff['onnxruntime']}, all graph optimisations), and the GFLOP/s that makes, against the
+same core's single-precision GEMM rate (numpy's OpenBLAS, one thread, 1024 × 1024): **{peak:.1f} GFLOP/s**.
+A convolution runs as a GEMM at best (depthwise ones are memory-bound and do worse), so that rate is
+the most any kernel library could reach on these models.
+
+| model | input | Conv nodes | GMAC per call | ms per call | GFLOP/s | of the GEMM rate |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+{rows}
+
+An image here has {objects:.2f} objects on average (embedder calls per image in the shards above), so it needs
+{gflop_per_image:.2f} GFLOP: {alone_ms:.1f} ms at the speeds above on an otherwise idle CPU, against
+{inference_ms:.1f} ms measured in the shards (two shards share the caches and the memory bus).
+With the rest of the batch path as efficient as in round 1 ({reached:.0%} of the ceiling), 5× needs
+{needed_ms:.1f} ms of ONNX Runtime per image in the shards: the convolutions at about {needed_share:.0%} of the
+GEMM rate, where ONNX Runtime's kernels reach {now_share:.0%}. Only if every convolution ran at the full
+GEMM rate ({at_peak_ms:.1f} ms per image) would {cpus} shards reach {bound:.2f}×.
+
+Another kernel library does no better on these models: ONNX Runtime's OpenVINO execution provider
+(`onnxruntime-openvino` 1.24.1 from PyPI, oneDNN kernels; tried by hand on 2026-11-30, not part of this
+run) took 23.1 ms per detector call and 9.3 ms per embedder call on one thread, against 22.5 and 9.2 ms
+for the CPU provider in the same session, and three times as long to open a session, so cv-processor
+stays on the CPU provider.
+"""
+
+
 def report(work, out_md, out_png):
     work = Path(work)
     meta = json.loads((work / "meta.json").read_text())
@@ -197,7 +249,7 @@ convolution as one large GEMM per image, while a batch's tensors are larger than
 allocated (and page-faulted) per call. What the batch path gains comes from loading the models once per
 shard and keeping the single inference thread of each shard busy (images are read and decoded ahead).
 On a GPU batching is what fills the device; `just gpu-check` measures batch sizes 1, 8 and 32 there.
-
+{efficiency_section(work, shards, meta, inference_ms, base_median, bf_ips / ceiling)}
 ### Per-image path: median ms per image (from each document's `timings`)
 
 | stage | ms |

@@ -6,7 +6,8 @@
 # headline backfill runs at BACKFILL_BATCH_SIZE (default 1: on CPU, batching the models buys nothing,
 # see the report); the same backfill at each size in BACKFILL_SWEEP (default "4 16", each under a version
 # name of its own) shows why. The two paths run in BENCH_ROUNDS (3) pairs; the ratio reported is the
-# median of the pairs'. Writes bench/results/backfill-<date>.md and .png.
+# median of the pairs'. Last, efficiency.py sets ONNX Runtime's speed on the models against one core's
+# GEMM rate, the ceiling's cause. Writes bench/results/backfill-<date>.md and .png.
 #
 #   bench/backfill/run.sh [IMAGES=500] [SHARDS=2]
 #
@@ -121,6 +122,9 @@ log "event path on the local stack: finalize event → features answered, $uploa
 # NB: ONNX Runtime's default threads here: one image at a time is the latency case, not the throughput one.
 (unset CV_THREADS; "$py" "$here/latency.py" "$bin/sightgraph-local" "$work/bucket/bench/photos" "$uploads" \
   "$work/e2e" "$work/latency.json") >&2
+
+log "ONNX Runtime's speed on the models against one core's GEMM rate (efficiency.py)"
+"$py" "$here/efficiency.py" "$models_a" "$work/efficiency.json" >&2
 
 load_after="$(cut -d' ' -f1 /proc/loadavg)"
 date="$(date +%F)"
