@@ -72,30 +72,65 @@ fn axis(in_size: usize, out_size: usize) -> Axis {
     axis
 }
 
-/// Resizes `rect` of `image` to `out_h`×`out_w` and hands each value (0..255 as f32) to
-/// `sink(channel, row, col, value)`. The arithmetic order is cvref.py's, so results match bit for bit.
+/// One source row interpolated across, channel-planar (`[c * out_w + col]`):
+/// `a + (b - a) * fx` of the two neighbouring pixels, as cvref.py computes it.
+fn across(row: &[u8], xs: &Axis, x_offset: usize, into: &mut [f32]) {
+    let out_w = xs.lo.len();
+    for (c, plane) in into.chunks_exact_mut(out_w).enumerate() {
+        for (((v, &x0), &x1), &fx) in plane.iter_mut().zip(&xs.lo).zip(&xs.hi).zip(&xs.frac) {
+            let a = f32::from(row[(x_offset + x0) * 3 + c]);
+            let b = f32::from(row[(x_offset + x1) * 3 + c]);
+            *v = a + (b - a) * fx;
+        }
+    }
+}
+
+/// Resizes `rect` of `image` to `out_h`×`out_w` and hands each output row of each channel
+/// (values 0..255 as f32) to `sink(channel, row, values)`. The arithmetic order is cvref.py's,
+/// so results match bit for bit.
+///
+/// Each source row is interpolated across once and kept while the next output row still
+/// needs it (upscaled crops reuse rows many times), and the output is written a channel
+/// plane at a time so the callers' scaling runs over contiguous rows.
 pub fn resize_bilinear_tf1(
     image: &RgbImage,
     rect: Rect,
     out_h: usize,
     out_w: usize,
-    mut sink: impl FnMut(usize, usize, usize, f32),
+    mut sink: impl FnMut(usize, usize, &[f32]),
 ) {
     let ys = axis(rect.height as usize, out_h);
     let xs = axis(rect.width as usize, out_w);
     let stride = image.width() as usize * 3;
     let raw = image.as_raw();
-    let at =
-        |y: usize, x: usize, c: usize| f32::from(raw[(rect.y as usize + y) * stride + (rect.x as usize + x) * 3 + c]);
+    let source_row = |y: usize| {
+        let start = (rect.y as usize + y) * stride;
+        &raw[start..start + stride]
+    };
+    let (x_offset, plane) = (rect.x as usize, 3 * out_w);
+    // NB: `top` holds source row `held.0` interpolated across, `bot` row `held.1`.
+    let (mut top, mut bot, mut out) = (vec![0.0f32; plane], vec![0.0f32; plane], vec![0.0f32; out_w]);
+    let mut held: (Option<usize>, Option<usize>) = (None, None);
     for (row, ((&y0, &y1), &fy)) in ys.lo.iter().zip(&ys.hi).zip(&ys.frac).enumerate() {
-        for (col, ((&x0, &x1), &fx)) in xs.lo.iter().zip(&xs.hi).zip(&xs.frac).enumerate() {
-            for c in 0..3 {
-                let (a, b) = (at(y0, x0, c), at(y0, x1, c));
-                let top = a + (b - a) * fx;
-                let (a, b) = (at(y1, x0, c), at(y1, x1, c));
-                let bot = a + (b - a) * fx;
-                sink(c, row, col, top + (bot - top) * fy);
+        if held.0 != Some(y0) {
+            if held.1 == Some(y0) {
+                std::mem::swap(&mut top, &mut bot);
+                held = (held.1, held.0);
+            } else {
+                across(source_row(y0), &xs, x_offset, &mut top);
+                held.0 = Some(y0);
             }
+        }
+        if held.1 != Some(y1) {
+            across(source_row(y1), &xs, x_offset, &mut bot);
+            held.1 = Some(y1);
+        }
+        for c in 0..3 {
+            let (t, b) = (&top[c * out_w..(c + 1) * out_w], &bot[c * out_w..(c + 1) * out_w]);
+            for ((v, &t), &b) in out.iter_mut().zip(t).zip(b) {
+                *v = t + (b - t) * fy;
+            }
+            sink(c, row, &out);
         }
     }
 }
@@ -104,8 +139,11 @@ pub fn resize_bilinear_tf1(
 pub fn detector_input(image: &RgbImage) -> Tensor {
     let n = DETECTOR_SIZE;
     let mut data = vec![0.0f32; 3 * n * n];
-    resize_bilinear_tf1(image, Rect::full(image), n, n, |c, y, x, v| {
-        data[(c * n + y) * n + x] = v / 127.5 - 1.0;
+    resize_bilinear_tf1(image, Rect::full(image), n, n, |c, y, values| {
+        let at = (c * n + y) * n;
+        for (d, &v) in data[at..at + n].iter_mut().zip(values) {
+            *d = v / 127.5 - 1.0;
+        }
     });
     Tensor { shape: [1, 3, n, n], data }
 }
@@ -117,8 +155,12 @@ pub fn embedder_input(image: &RgbImage, rects: &[Rect]) -> Tensor {
     let mut data = vec![0.0f32; rects.len() * 3 * plane];
     for (i, rect) in rects.iter().enumerate() {
         let item = &mut data[i * 3 * plane..(i + 1) * 3 * plane];
-        resize_bilinear_tf1(image, *rect, n, n, |c, y, x, v| {
-            item[c * plane + y * n + x] = (v / 255.0 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
+        resize_bilinear_tf1(image, *rect, n, n, |c, y, values| {
+            let at = c * plane + y * n;
+            let (mean, std) = (IMAGENET_MEAN[c], IMAGENET_STD[c]);
+            for (d, &v) in item[at..at + n].iter_mut().zip(values) {
+                *d = (v / 255.0 - mean) / std;
+            }
         });
     }
     Tensor { shape: [rects.len(), 3, n, n], data }
@@ -131,12 +173,48 @@ mod tests {
 
     fn resized(image: &RgbImage, h: usize, w: usize) -> Vec<f32> {
         let mut out = vec![0.0; h * w];
-        resize_bilinear_tf1(image, Rect::full(image), h, w, |c, y, x, v| {
+        resize_bilinear_tf1(image, Rect::full(image), h, w, |c, y, values| {
             if c == 0 {
-                out[y * w + x] = v;
+                out[y * w..(y + 1) * w].copy_from_slice(values);
             }
         });
         out
+    }
+
+    /// TF1's bilinear value at one output pixel, straight from its definition (cvref.py's order).
+    fn by_definition(image: &RgbImage, rect: Rect, out_h: usize, out_w: usize, c: usize, y: usize, x: usize) -> f32 {
+        let (ys, xs) = (axis(rect.height as usize, out_h), axis(rect.width as usize, out_w));
+        let at = |yy: usize, xx: usize| f32::from(image.get_pixel(rect.x + xx as u32, rect.y + yy as u32).0[c]);
+        let (y0, y1, fy, x0, x1, fx) = (ys.lo[y], ys.hi[y], ys.frac[y], xs.lo[x], xs.hi[x], xs.frac[x]);
+        let top = at(y0, x0) + (at(y0, x1) - at(y0, x0)) * fx;
+        let bot = at(y1, x0) + (at(y1, x1) - at(y1, x0)) * fx;
+        top + (bot - top) * fy
+    }
+
+    #[test]
+    fn every_value_is_the_definitions_bit_for_bit_when_shrinking_and_when_growing() {
+        let mut seed = 0x2545_f491_u32;
+        let image = RgbImage::from_fn(61, 47, |_, _| {
+            let mut next = || {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as u8
+            };
+            Rgb([next(), next(), next()])
+        });
+        let cases = [(Rect::full(&image), 30, 20), (Rect { x: 7, y: 5, width: 13, height: 9 }, 40, 33)];
+        for (rect, out_h, out_w) in cases {
+            let mut rows = 0;
+            resize_bilinear_tf1(&image, rect, out_h, out_w, |c, y, values| {
+                rows += 1;
+                for (x, &v) in values.iter().enumerate() {
+                    let want = by_definition(&image, rect, out_h, out_w, c, y, x);
+                    assert_eq!(v.to_bits(), want.to_bits(), "{rect:?} → {out_h}×{out_w}: c{c} ({y}, {x})");
+                }
+            });
+            assert_eq!(rows, 3 * out_h, "every row of every channel");
+        }
     }
 
     #[test]
