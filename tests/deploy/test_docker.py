@@ -113,6 +113,18 @@ def test_build_context_sends_every_workspace_member():
     assert (DOCKER / "function.Dockerfile.dockerignore").read_text() == (DOCKER / "cv-processor.Dockerfile.dockerignore").read_text()
 
 
+def test_build_context_sends_every_path_dependency():
+    # A path dependency outside the members (vendor/) that the image build cannot see fails
+    # `cargo build` there, not here.
+    workspace = tomllib.loads((ROOT / "Cargo.toml").read_text()).get("workspace", {})
+    paths = [d["path"] for d in workspace.get("dependencies", {}).values() if isinstance(d, dict) and "path" in d]
+    allowed = [l[1:].rstrip("/") for l in (DOCKER / "function.Dockerfile.dockerignore").read_text().split() if l.startswith("!")]
+    assert paths, "the workspace names path dependencies (vendor/neo4rs at least)"
+    for path in paths:
+        assert any(path == a or path.startswith(a + "/") for a in allowed), \
+            f"path dependency {path} is not sent to the docker build (function.Dockerfile.dockerignore)"
+
+
 # CUDA major each onnxruntime-gpu wheel on PyPI declares (Requires-Dist nvidia-cuda-runtime,
 # extra "cuda"). When bumping ORT_VERSION, look it up (`pip install --dry-run --no-deps
 # --report - onnxruntime-gpu==X`) and add it here.
