@@ -14,13 +14,13 @@ use std::time::Instant;
 use crate::encoding::{object_body, BatchWriter, Encoding};
 use crate::AppState;
 
-/// Where an answer came from.
+/// Where an answer came from. The discriminants index [`LookupMetrics::lookups`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// The hot tier.
-    Cache,
+    Cache = 0,
     /// The source of truth.
-    Graph,
+    Graph = 1,
 }
 
 impl Source {
@@ -43,11 +43,12 @@ fn cache_error(state: &AppState, op: &'static str, e: &Error) {
     tracing::warn!(error = %shared::http::error_chain(&e), op, "cache unavailable; answering from the graph");
 }
 
-/// The lookup routes whose counts and latencies are recorded.
+/// The lookup routes whose counts and latencies are recorded (the discriminant indexes
+/// [`LookupMetrics::lookups`]).
 #[derive(Debug, Clone, Copy)]
 enum Route {
-    Object,
-    Batch,
+    Object = 0,
+    Batch = 1,
 }
 
 /// Handles of the lookup metrics, registered once: finding a metric by name and labels on
@@ -65,7 +66,7 @@ fn lookup_metrics() -> &'static LookupMetrics {
     HANDLES.get_or_init(|| {
         let by_source = |route: &'static str| {
             [Source::Cache, Source::Graph].map(|source| {
-                let (route, source) = (route, source.as_str());
+                let source = source.as_str();
                 (
                     metrics::counter!("sightgraph_lookups_total", "route" => route, "source" => source),
                     metrics::histogram!("sightgraph_lookup_duration_seconds", "route" => route, "source" => source),
