@@ -4,9 +4,9 @@
 # cache hits over HTTP (oha, closed loop) at concurrency 1/16/64 in each vector
 # encoding (JSON floats, JSON base64, binary frames), binary frames at c=16 from
 # wrk too (a lighter C generator) and from a second instance without the near
-# cache (NEAR_CACHE_BYTES=0: every hit a Redis GET), an open-loop run at half
-# the measured maximum with latency correction beside the same open loop against
-# /healthz (the generator's and HTTP's own floor), the cache's memory per object
+# cache (NEAR_CACHE_BYTES=0: every hit a Redis GET), open-loop runs at half and a
+# quarter of the measured maximum with latency correction beside the same open loops
+# against /healthz (the generator's and HTTP's own floor), the cache's memory per object
 # (format 1 vs 2, `MEMORY USAGE`), the Python baseline (bench/baseline), Feast's
 # feature server (`feast serve`, Redis online store) against `/get-online-features`,
 # query by vector on 100,000 stored 1280-d vectors (bench/serving/vectors.sh: recall@10
@@ -92,7 +92,9 @@ wait_healthz "$port"
 sed "s|PORT|$port|" "$work/urls.tmpl" > "$work/urls.txt"
 sed "s|$|?vector_encoding=f32le-base64|" "$work/urls.txt" > "$work/urls-b64.txt"
 log "warm-up (every id once)"
-"$oha" -n "$count" -c 16 --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$work/warmup.json"
+# NB: not oha: it picks its URLs at random, so `count` requests leave about a third of the ids
+# out of the near cache, and the first timed run pays for them.
+"$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --urls "$work/paths.txt" > "$work/warmup.json"
 
 # NB: CPU accounting: the CPU seconds the service, Redis and the load generator spent over a run,
 # from the servers' /proc counters and the generator's rusage, so the report can say where each
@@ -176,15 +178,34 @@ kill "$service_pid"; wait "$service_pid" 2>/dev/null || true
 port="$port_near" service_pid="$service_near"
 
 # NB: closed-loop tails on 2 shared cores measure the scheduler; an open-loop run at a fixed
-# rate (half the measured maximum) with latency correction measures the service's tail.
+# rate with latency correction measures the service's tail: at half the measured maximum (the
+# goal) and, for binary frames, at a quarter, each beside the same open loop against /healthz (no
+# handler work: the floor of the generator and HTTP on these CPUs). oha keeps every request's
+# times (--db-url) so the report can give steady-state percentiles (bench/serving/openloop.py).
+open_run() { # NAME RATE bin|json|healthz
+  local name="$1" rate="$2" target="$3"
+  rm -f "$work/open-$name.db"
+  if [[ $target == healthz ]]; then
+    "$oha" -z "$duration" -c 16 -q "$rate" --latency-correction --no-tui --output-format json \
+      --db-url "$work/open-$name.db" "http://127.0.0.1:$port/healthz" > "$work/open-$name.json"
+  else
+    hit "$target" 16 "$work/open-$name.json" -z "$duration" -q "$rate" --latency-correction \
+      --db-url "$work/open-$name.db"
+  fi
+  echo "$rate" > "$work/open-$name.rate"
+}
 for enc in bin json; do
   max="$(python3 -c 'import json,sys,statistics; print(statistics.median(json.load(open(p))["summary"]["requestsPerSec"] for p in sys.argv[1:]))' "$work"/rust-$enc-c16-r*.json)"
   rate="$(python3 -c "print(max(1, int($max / 2)))")"
   log "open loop ($enc): $rate req/s (half of $max) at c=16 with latency correction ($duration)"
-  hit "$enc" 16 "$work/open-$enc.json" -z "$duration" -q "$rate" --latency-correction
-  # NB: the floor of this measurement: the same generator and rate against /healthz (no handler work).
-  [[ $enc == bin ]] && "$oha" -z "$duration" -c 16 -q "$rate" --latency-correction --no-tui --output-format json \
-    "http://127.0.0.1:$port/healthz" > "$work/open-healthz.json"
+  open_run "$enc" "$rate" "$enc"
+  if [[ $enc == bin ]]; then
+    open_run healthz "$rate" healthz
+    quarter="$(python3 -c "print(max(1, int($max / 4)))")"
+    log "open loop (bin and /healthz): $quarter req/s (a quarter of $max)"
+    open_run bin-quarter "$quarter" bin
+    open_run healthz-quarter "$quarter" healthz
+  fi
 done
 
 log "Feast's feature server (feast serve, Redis online store of its own) vs /get-online-features"
