@@ -38,6 +38,17 @@ def conv_macs(path, shape):
     return sum(int(np.prod(o.shape)) * int(np.prod(weights[n.input[1]][1:])) for n, o in zip(convs, outs)), len(convs)
 
 
+def median_seconds(run, times):
+    """The median wall time of `times` calls of `run` (after one untimed call)."""
+    run()
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        run()
+        took.append(time.perf_counter() - started)
+    return statistics.median(took)
+
+
 def call_ms(path, shape):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -45,25 +56,14 @@ def call_ms(path, shape):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     feed = {session.get_inputs()[0].name: np.random.default_rng(7).random(shape, dtype=np.float32)}
-    for _ in range(5):
+    for _ in range(4):
         session.run(None, feed)
-    times = []
-    for _ in range(CALLS):
-        started = time.perf_counter()
-        session.run(None, feed)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    return median_seconds(lambda: session.run(None, feed), CALLS) * 1000
 
 
 def sgemm_gflops(n=1024, runs=7):
     a, b = (np.random.default_rng(s).random((n, n), dtype=np.float32) for s in (1, 2))
-    a @ b
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - started)
-    return 2 * n**3 / statistics.median(times) / 1e9
+    return 2 * n**3 / median_seconds(lambda: a @ b, runs) / 1e9
 
 
 def main(model_dir, out_json):

@@ -91,10 +91,13 @@ pids+=($!)
 wait_healthz "$port"
 sed "s|PORT|$port|" "$work/urls.tmpl" > "$work/urls.txt"
 sed "s|$|?vector_encoding=f32le-base64|" "$work/urls.txt" > "$work/urls-b64.txt"
-log "warm-up (every id once)"
 # NB: not oha: it picks its URLs at random, so `count` requests leave about a third of the ids
 # out of the near cache, and the first timed run pays for them.
-"$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --urls "$work/paths.txt" > "$work/warmup.json"
+warm_every_id() { # OUT
+  "$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --urls "$work/paths.txt" > "$1"
+}
+log "warm-up (every id once)"
+warm_every_id "$work/warmup.json"
 
 # NB: CPU accounting: the CPU seconds the service, Redis and the load generator spent over a run,
 # from the servers' /proc counters and the generator's rusage, so the report can say where each
@@ -117,14 +120,16 @@ sys.exit(rc)' "$CPU_JSON.gen" "$@" || rc=$?
   return "$rc"
 }
 
-# NB: the three encodings of the same lookups: JSON floats (default), JSON base64, binary frames.
-hit() { # ENCODING C OUT [oha flags...]
+# NB: the three encodings of the same lookups: JSON floats (default), JSON base64, binary frames;
+# and /healthz, the same generator against a handler that does nothing.
+hit() { # ENCODING|healthz C OUT [oha flags...]
   local enc="$1" c="$2" out="$3"; shift 3
   case "$enc" in
     json) gen "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls.txt" > "$out" ;;
     b64) gen "$oha" "$@" -c "$c" --no-tui --output-format json --urls-from-file "$work/urls-b64.txt" > "$out" ;;
     bin) gen "$oha" "$@" -c "$c" --no-tui --output-format json -H "accept: application/octet-stream" \
       --urls-from-file "$work/urls.txt" > "$out" ;;
+    healthz) gen "$oha" "$@" -c "$c" --no-tui --output-format json "http://127.0.0.1:$port/healthz" > "$out" ;;
   esac
 }
 first_url="$(head -n 1 "$work/urls.txt")"
@@ -185,20 +190,14 @@ port="$port_near" service_pid="$service_near"
 open_run() { # NAME RATE bin|json|healthz
   local name="$1" rate="$2" target="$3"
   rm -f "$work/open-$name.db"
-  if [[ $target == healthz ]]; then
-    "$oha" -z "$duration" -c 16 -q "$rate" --latency-correction --no-tui --output-format json \
-      --db-url "$work/open-$name.db" "http://127.0.0.1:$port/healthz" > "$work/open-$name.json"
-  else
-    hit "$target" 16 "$work/open-$name.json" -z "$duration" -q "$rate" --latency-correction \
-      --db-url "$work/open-$name.db"
-  fi
+  hit "$target" 16 "$work/open-$name.json" -z "$duration" -q "$rate" --latency-correction --db-url "$work/open-$name.db"
   echo "$rate" > "$work/open-$name.rate"
 }
 # NB: the near cache keeps an entry for 60 s (NEAR_CACHE_TTL_SECONDS) and the runs without it took
 # longer than that: without a second pass over every id, the first open-loop run refilled it from
 # Redis and spent its first second draining that backlog.
 log "warm-up again (every id once) before the open loop"
-"$sb" miss --base "http://127.0.0.1:$port" --concurrency 16 --urls "$work/paths.txt" > "$work/warmup-open.json"
+warm_every_id "$work/warmup-open.json"
 for enc in bin json; do
   max="$(python3 -c 'import json,sys,statistics; print(statistics.median(json.load(open(p))["summary"]["requestsPerSec"] for p in sys.argv[1:]))' "$work"/rust-$enc-c16-r*.json)"
   rate="$(python3 -c "print(max(1, int($max / 2)))")"
